@@ -1,0 +1,287 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+)
+
+// This file holds the pure core: turning secret text into variables and
+// merging them with the process environment. Nothing here does I/O, and no
+// error built here ever contains a secret value: Go's JSON errors quote input
+// bytes, so they are replaced by positions, and values are only ever named by
+// their key.
+
+// errNotObject is returned by parseSecret when the secret is valid JSON but
+// not an object.
+var errNotObject = errors.New("secret is not a JSON object")
+
+// parseSecret reads a secret's text as a flat JSON object and returns its
+// keys and values, converted to environment text by convertValue. Keys are
+// not validated here; see invalidKeys.
+func parseSecret(text []byte) (map[string]string, error) {
+	dec := json.NewDecoder(bytes.NewReader(text))
+	tok, err := dec.Token()
+	if err != nil {
+		return nil, jsonError(dec, err)
+	}
+	if tok != json.Delim('{') {
+		return nil, errNotObject
+	}
+	vars := make(map[string]string)
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil, jsonError(dec, err)
+		}
+		key := tok.(string) // inside an object, the decoder yields only string keys
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
+			return nil, jsonError(dec, err)
+		}
+		if _, dup := vars[key]; dup {
+			return nil, fmt.Errorf("key %s appears twice in the JSON object", quoteKey(key))
+		}
+		v, err := convertValue(raw)
+		if err != nil {
+			return nil, err
+		}
+		vars[key] = v
+	}
+	if _, err := dec.Token(); err != nil { // the closing brace
+		return nil, jsonError(dec, err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, fmt.Errorf("secret is not valid JSON: unexpected data after the object at byte %d", dec.InputOffset())
+	}
+	return vars, nil
+}
+
+// jsonError describes a decoding failure by position only. The decoder's own
+// message is dropped on purpose: it quotes the offending input byte, which
+// may be part of a secret value.
+func jsonError(dec *json.Decoder, err error) error {
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return errors.New("secret is not valid JSON: it ends too early")
+	}
+	var syn *json.SyntaxError
+	if errors.As(err, &syn) {
+		return fmt.Errorf("secret is not valid JSON: syntax error at byte %d", syn.Offset)
+	}
+	return fmt.Errorf("secret is not valid JSON: error at byte %d", dec.InputOffset())
+}
+
+// convertValue turns one JSON value into environment text: strings exactly,
+// numbers as written (no float64 round trip), booleans as true/false, null as
+// the empty string, and objects and arrays as compact JSON.
+func convertValue(raw json.RawMessage) (string, error) {
+	var s string
+	switch raw[0] {
+	case '"':
+		if err := json.Unmarshal(raw, &s); err != nil {
+			return "", errors.New("secret is not valid JSON: bad string") // unreachable: the decoder validated raw
+		}
+	case 'n':
+		s = ""
+	case '{', '[':
+		var buf bytes.Buffer
+		if err := json.Compact(&buf, raw); err != nil {
+			return "", errors.New("secret is not valid JSON: bad nested value")
+		}
+		s = buf.String()
+	default: // numbers, true, false
+		s = string(raw)
+	}
+	return s, nil
+}
+
+// validKey reports whether name can be an environment variable name that
+// every shell and runtime reads back: ^[A-Za-z_][A-Za-z0-9_]*$.
+func validKey(name string) bool {
+	if name == "" {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		switch {
+		case c == '_', 'A' <= c && c <= 'Z', 'a' <= c && c <= 'z':
+		case '0' <= c && c <= '9' && i > 0:
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// quoteKey quotes a key for an error message, shortened so that a key that
+// is really a pasted value cannot fill the terminal.
+func quoteKey(key string) string {
+	const max = 64
+	if len(key) > max {
+		return fmt.Sprintf("%q…", key[:max])
+	}
+	return fmt.Sprintf("%q", key)
+}
+
+// checkVars returns an error naming every key that cannot become an
+// environment variable: a bad name, or a value holding a NUL byte, which
+// execve cannot pass.
+func checkVars(vars map[string]string) error {
+	var bad, nul []string
+	for k, v := range vars {
+		if !validKey(k) {
+			bad = append(bad, quoteKey(k))
+		} else if strings.IndexByte(v, 0) >= 0 {
+			nul = append(nul, k)
+		}
+	}
+	switch {
+	case len(bad) > 0:
+		slices.Sort(bad)
+		return fmt.Errorf("invalid variable name %s; names must match [A-Za-z_][A-Za-z0-9_]*", strings.Join(bad, ", "))
+	case len(nul) > 0:
+		slices.Sort(nul)
+		return fmt.Errorf("value of %s contains a NUL byte, which cannot be passed to a program", strings.Join(nul, ", "))
+	}
+	return nil
+}
+
+// source says where a variable of the final environment came from.
+type source struct {
+	Secret string // secret id, or "" when kept from the environment
+	Ref    bool   // resolved from a reference held in the variable itself
+}
+
+// mergeResult is the environment a command will see, with the provenance of
+// each name that secretenv set or kept in the face of a secret.
+type mergeResult struct {
+	Env     []string          // NAME=value, each name once
+	Set     map[string]source // names whose value came from a secret
+	Kept    map[string]string // names a secret also had but the environment won: name -> secret id
+	Skipped []string          // sorted names of Kept
+}
+
+// layer is one secret's variables, in the order secrets were given.
+type layer struct {
+	ID   string
+	Vars map[string]string
+}
+
+// mergeEnv builds the child environment from the process environment, the
+// secrets (later layers replace earlier ones) and the resolved references.
+// The environment wins over secrets unless override is set; a variable that
+// is set but empty counts as set. References always win: they were put in
+// the environment to be replaced. The result keeps the environment's order
+// and names each variable once (the first entry of a duplicated name wins,
+// as getenv(3) reads it); entries without '=' are dropped.
+func mergeEnv(environ []string, layers []layer, refs map[string]string, refSecret map[string]string, override bool) mergeResult {
+	fromSecret := make(map[string]string) // name -> value
+	owner := make(map[string]string)      // name -> secret id
+	for _, l := range layers {
+		for k, v := range l.Vars {
+			fromSecret[k] = v
+			owner[k] = l.ID
+		}
+	}
+	res := mergeResult{Set: make(map[string]source), Kept: make(map[string]string)}
+	seen := make(map[string]bool, len(environ))
+	for _, kv := range environ {
+		name, value, ok := strings.Cut(kv, "=")
+		if !ok || seen[name] {
+			continue
+		}
+		seen[name] = true
+		if v, ok := refs[name]; ok {
+			value = v
+			res.Set[name] = source{Secret: refSecret[name], Ref: true}
+		} else if v, ok := fromSecret[name]; ok {
+			if override {
+				value = v
+				res.Set[name] = source{Secret: owner[name]}
+			} else {
+				res.Kept[name] = owner[name]
+			}
+		}
+		res.Env = append(res.Env, name+"="+value)
+	}
+	added := make([]string, 0, len(fromSecret))
+	for name := range fromSecret {
+		if !seen[name] {
+			added = append(added, name)
+		}
+	}
+	slices.Sort(added)
+	for _, name := range added {
+		res.Env = append(res.Env, name+"="+fromSecret[name])
+		res.Set[name] = source{Secret: owner[name]}
+	}
+	for name := range res.Kept {
+		res.Skipped = append(res.Skipped, name)
+	}
+	slices.Sort(res.Skipped)
+	return res
+}
+
+// lookupEnv returns the value of name in environ, reading the first entry
+// as getenv(3) does.
+func lookupEnv(environ []string, name string) (string, bool) {
+	for _, kv := range environ {
+		if k, v, ok := strings.Cut(kv, "="); ok && k == name {
+			return v, true
+		}
+	}
+	return "", false
+}
+
+// loaderKeys are variable names and prefixes that change which code a
+// program loads or runs before its own: the dynamic linker (LD_*, DYLD_*),
+// bash (exported functions, BASH_ENV, ENV for sh), glibc's charset modules
+// (GCONV_PATH), and the start-up hooks of Node, Python, Perl, Ruby and the
+// JVM. Whoever can write a secret could otherwise run code in every
+// container, so such keys are refused unless allowed by name.
+var loaderKeys = []string{
+	"LD_*", "DYLD_*", "BASH_FUNC_*", "BASH_ENV", "ENV", "GCONV_PATH",
+	"NODE_OPTIONS", "PYTHONPATH", "PYTHONSTARTUP", "PERL5LIB", "PERL5OPT",
+	"RUBYOPT", "JAVA_TOOL_OPTIONS",
+}
+
+// isLoaderKey reports whether name matches loaderKeys.
+func isLoaderKey(name string) bool {
+	for _, p := range loaderKeys {
+		if prefix, ok := strings.CutSuffix(p, "*"); ok && strings.HasPrefix(name, prefix) || name == p {
+			return true
+		}
+	}
+	return false
+}
+
+// allowSet validates the --allow-key names and returns the allow set.
+func allowSet(allow []string) (map[string]bool, error) {
+	set := make(map[string]bool, len(allow))
+	for _, name := range allow {
+		if !validKey(name) {
+			return nil, fmt.Errorf("--allow-key %s is not a variable name", quoteKey(name))
+		}
+		set[name] = true
+	}
+	return set, nil
+}
+
+// checkDenied refuses a secret's loader keys that are not allowed.
+func checkDenied(vars map[string]string, allowed map[string]bool) error {
+	var bad []string
+	for k := range vars {
+		if isLoaderKey(k) && !allowed[k] {
+			bad = append(bad, k)
+		}
+	}
+	if len(bad) == 0 {
+		return nil
+	}
+	slices.Sort(bad)
+	return fmt.Errorf("key %s changes how programs load code and is refused; allow it with --allow-key %s", strings.Join(bad, ", "), bad[0])
+}

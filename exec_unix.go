@@ -1,0 +1,170 @@
+//go:build unix
+
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"slices"
+	"strings"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+)
+
+// Exit statuses, as GNU env(1) and docker run use them.
+const (
+	exitFailure       = 125 // secretenv itself failed; the command never ran
+	exitNotExecutable = 126 // the command was found but could not be executed
+	exitNotFound      = 127 // the command was not found
+)
+
+// defaultPath is searched when the environment has no PATH, as execvp(3)
+// does in glibc.
+const defaultPath = "/bin:/usr/bin"
+
+// maxArgStrlen is Linux's MAX_ARG_STRLEN: one argument or NAME=value entry,
+// with its NUL, may be at most 32 pages (131,072 bytes) or execve fails with
+// E2BIG.
+const maxArgStrlen = 32 * 4096
+
+// stopSignals are the signals that end secretenv before exec with 128+N.
+// As PID 1 the kernel ignores a signal's default action, and Go's default
+// would exit 2, so they are caught.
+var stopSignals = []os.Signal{unix.SIGTERM, unix.SIGINT, unix.SIGHUP}
+
+// notifyStop delivers stopSignals to a channel. A signal that was ignored
+// when secretenv started stays ignored (nohup, a background job), so the
+// command inherits it ignored.
+func notifyStop() chan os.Signal {
+	ch := make(chan os.Signal, 1)
+	for _, s := range stopSignals {
+		if !signal.Ignored(s) {
+			signal.Notify(ch, s)
+		}
+	}
+	return ch
+}
+
+// signalStatus is the exit status for death by sig: 128+N, as shells report.
+func signalStatus(sig os.Signal) int {
+	if s, ok := sig.(syscall.Signal); ok {
+		return 128 + int(s)
+	}
+	return exitFailure
+}
+
+// execCommand replaces secretenv with argv[0], searched on env's PATH the way
+// execvp(3) does: each PATH entry in order, skipping entries where it is
+// missing and remembering entries where it is not executable. It returns only
+// on failure, with the exit status to use. setByUs names the variables that
+// came from secrets, to name the culprit when the environment is too big.
+func execCommand(argv, env []string, setByUs map[string]source) error {
+	name := argv[0]
+	if err := checkArgSizes(env, setByUs); err != nil {
+		return err
+	}
+	if name == "" {
+		return &exitError{exitNotFound, errors.New("'': command not found")}
+	}
+	if strings.Contains(name, "/") {
+		return execError(name, unix.Exec(name, argv, env), env, setByUs)
+	}
+	path, _ := lookupEnv(env, "PATH")
+	if path == "" {
+		path = defaultPath
+	}
+	var denied error
+	for dir := range strings.SplitSeq(path, ":") {
+		if dir == "" {
+			dir = "." // an empty PATH entry means the current directory
+		}
+		file := dir + "/" + name
+		err := unix.Exec(file, argv, env)
+		switch {
+		case errors.Is(err, unix.ENOENT) && fileExists(file):
+			return execError(file, err, env, setByUs) // the interpreter of a script is missing
+		case errors.Is(err, unix.ENOENT), errors.Is(err, unix.ENOTDIR), errors.Is(err, unix.ELOOP):
+			continue
+		case errors.Is(err, unix.EACCES):
+			if denied == nil {
+				denied = execError(file, err, env, setByUs)
+			}
+			continue
+		}
+		return execError(file, err, env, setByUs)
+	}
+	if denied != nil {
+		return denied
+	}
+	return &exitError{exitNotFound, fmt.Errorf("'%s': command not found in PATH", name)}
+}
+
+func fileExists(file string) bool {
+	_, err := os.Stat(file)
+	return err == nil
+}
+
+// execError maps an execve failure to GNU env's exit statuses.
+func execError(file string, err error, env []string, setByUs map[string]source) error {
+	switch {
+	case errors.Is(err, unix.ENOENT) && fileExists(file):
+		return &exitError{exitNotFound, fmt.Errorf("'%s': its interpreter was not found; check the #! line", file)}
+	case errors.Is(err, unix.ENOENT):
+		return &exitError{exitNotFound, fmt.Errorf("'%s': no such file or directory", file)}
+	case errors.Is(err, unix.EACCES):
+		if fi, statErr := os.Stat(file); statErr == nil && fi.IsDir() {
+			return &exitError{exitNotExecutable, fmt.Errorf("'%s': is a directory", file)}
+		}
+		return &exitError{exitNotExecutable, fmt.Errorf("'%s': permission denied; it needs the execute bit", file)}
+	case errors.Is(err, unix.ENOEXEC):
+		return &exitError{exitNotExecutable, fmt.Errorf("'%s': not an executable format; a script needs a #! line", file)}
+	case errors.Is(err, unix.E2BIG):
+		return &exitError{exitFailure, tooBig(env, setByUs)}
+	}
+	return &exitError{exitNotExecutable, fmt.Errorf("'%s': %v", file, err)}
+}
+
+// checkArgSizes finds, before execve does, a secret variable longer than
+// Linux allows for one entry, so the error can name it.
+func checkArgSizes(env []string, setByUs map[string]source) error {
+	for _, kv := range env {
+		if len(kv)+1 > maxArgStrlen {
+			name, _, _ := strings.Cut(kv, "=")
+			if _, ok := setByUs[name]; ok {
+				return &exitError{exitFailure, fmt.Errorf("value of %s is %d bytes; Linux passes at most %d bytes per variable (E2BIG)", name, len(kv)-len(name)-1, maxArgStrlen-len(name)-2)}
+			}
+		}
+	}
+	return nil
+}
+
+// tooBig explains E2BIG for the whole environment, naming the largest
+// variables that came from secrets.
+func tooBig(env []string, setByUs map[string]source) error {
+	total := 0
+	type sized struct {
+		name string
+		size int
+	}
+	var ours []sized
+	for _, kv := range env {
+		total += len(kv) + 1
+		name, _, _ := strings.Cut(kv, "=")
+		if _, ok := setByUs[name]; ok {
+			ours = append(ours, sized{name, len(kv) + 1})
+		}
+	}
+	slices.SortFunc(ours, func(a, b sized) int { return b.size - a.size })
+	var names []string
+	for _, s := range ours[:min(3, len(ours))] {
+		names = append(names, fmt.Sprintf("%s (%d bytes)", s.name, s.size))
+	}
+	largest := "none"
+	if len(names) > 0 {
+		largest = strings.Join(names, ", ")
+	}
+	return fmt.Errorf("the environment is too large to start the command: %d bytes in %d variables; largest from secrets: %s (E2BIG)", total, len(env), largest)
+}

@@ -1,0 +1,100 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// A secret is named either by its name (or partial name) in the configured
+// region, or by an ARN, which carries its own partition and region. ECS's
+// valueFrom syntax appends three optional fields to the ARN:
+//
+//	arn:PARTITION:secretsmanager:REGION:ACCOUNT:secret:NAME[:JSON-KEY[:VERSION-STAGE[:VERSION-ID]]]
+//
+// Secret names cannot contain ':' (Secrets Manager allows letters, digits and
+// /_+=.@-), so the fields split unambiguously.
+
+// maxSecretIDLen is the API's limit on SecretId (GetSecretValue: 1-2048).
+const maxSecretIDLen = 2048
+
+// secretVersion identifies one request: a secret and, optionally, a version.
+// It is comparable, so equal requests can be fetched once.
+type secretVersion struct {
+	ID        string // name, partial ARN or full ARN, without the ECS fields
+	Region    string // from the ARN; "" means the configured region
+	Stage     string // version stage, "" for the default (AWSCURRENT)
+	VersionID string
+}
+
+// String names the secret as the user wrote it, for messages.
+func (s secretVersion) String() string {
+	switch {
+	case s.VersionID != "":
+		return s.ID + " (version " + s.VersionID + ")"
+	case s.Stage != "":
+		return s.ID + " (" + s.Stage + ")"
+	}
+	return s.ID
+}
+
+// partitions are the ones whose ARNs mark a value as a reference.
+var partitions = []string{"aws", "aws-cn", "aws-us-gov"}
+
+// isReference reports whether an environment value is a Secrets Manager ARN
+// to be resolved: the whole value must start with arn:PARTITION:secretsmanager:.
+// Text that merely contains an ARN later on is left alone.
+func isReference(value string) bool {
+	for _, p := range partitions {
+		if strings.HasPrefix(value, "arn:"+p+":secretsmanager:") {
+			return true
+		}
+	}
+	return false
+}
+
+// parseSecretID parses one secret id from SECRET_ID, --secret-id or a
+// reference, returning the version to fetch and the json-key field ("" when
+// absent). It rejects, before any network call, what the API would refuse.
+func parseSecretID(s string) (secretVersion, string, error) {
+	if s == "" {
+		return secretVersion{}, "", errors.New("empty secret id")
+	}
+	if len(s) > maxSecretIDLen {
+		return secretVersion{}, "", fmt.Errorf("secret id is %d bytes; the limit is %d", len(s), maxSecretIDLen)
+	}
+	for _, r := range s {
+		if r < 0x20 || r == 0x7f || r == ' ' {
+			return secretVersion{}, "", fmt.Errorf("secret id %q contains a space or control character", s)
+		}
+	}
+	if !strings.HasPrefix(s, "arn:") {
+		return secretVersion{ID: s}, "", nil
+	}
+	f := strings.Split(s, ":")
+	switch {
+	case len(f) < 7 || len(f) > 10:
+		return secretVersion{}, "", fmt.Errorf("malformed ARN %q; expected arn:PARTITION:secretsmanager:REGION:ACCOUNT:secret:NAME[:JSON-KEY:VERSION-STAGE:VERSION-ID]", s)
+	case f[2] != "secretsmanager" || f[5] != "secret":
+		return secretVersion{}, "", fmt.Errorf("ARN %q is not a Secrets Manager secret", s)
+	case f[1] == "" || f[3] == "" || f[6] == "":
+		return secretVersion{}, "", fmt.Errorf("malformed ARN %q: partition, region and name must not be empty", s)
+	case !isAccountID(f[4]):
+		return secretVersion{}, "", fmt.Errorf("malformed ARN %q: the account must be 12 digits", s)
+	}
+	f = append(f, "", "", "")
+	v := secretVersion{ID: strings.Join(f[:7], ":"), Region: f[3], Stage: f[8], VersionID: f[9]}
+	return v, f[7], nil
+}
+
+func isAccountID(s string) bool {
+	if len(s) != 12 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}

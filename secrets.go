@@ -1,0 +1,311 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/aws/smithy-go"
+	"github.com/aws/smithy-go/logging"
+	"github.com/aws/smithy-go/middleware"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
+)
+
+// maxConcurrent bounds the GetSecretValue calls in flight. GetSecretValue's
+// quota is 10,000 requests/s per region, so a task's few secrets are best
+// fetched at once; the bound keeps a task with hundreds of references from
+// opening hundreds of connections.
+const maxConcurrent = 16
+
+// Backoff for retried requests: full jitter over an exponential window, so a
+// fleet that restarts together spreads out instead of retrying in lockstep.
+const (
+	backoffBase = 100 * time.Millisecond
+	backoffMax  = 5 * time.Second
+)
+
+// secretStore fetches secrets with one AWS configuration: one credential
+// chain and one HTTP client, and a Secrets Manager client per region.
+type secretStore struct {
+	cfg     aws.Config
+	log     *slog.Logger
+	timeout time.Duration // the overall deadline, for messages
+
+	mu      sync.Mutex
+	clients map[string]*secretsmanager.Client
+}
+
+// newSecretStore loads the SDK's own configuration (credential chain,
+// profiles, endpoint and CA bundle settings). region, when not empty,
+// replaces the configured default region.
+func newSecretStore(ctx context.Context, region string, timeout time.Duration, log *slog.Logger) (*secretStore, error) {
+	opts := []func(*config.LoadOptions) error{
+		config.WithRetryer(newRetryer),
+		// The SDK can log request and response bodies; secretenv never lets
+		// it log anything.
+		config.WithLogger(logging.Nop{}),
+		config.WithClientLogMode(0),
+	}
+	if region != "" {
+		opts = append(opts, config.WithRegion(region))
+	}
+	cfg, err := config.LoadDefaultConfig(ctx, opts...)
+	if err != nil {
+		return nil, describeConfigError(err)
+	}
+	return &secretStore{cfg: cfg, log: log, timeout: timeout, clients: make(map[string]*secretsmanager.Client)}, nil
+}
+
+// newRetryer retries throttling, 5xx and connection errors until the
+// context's deadline: the deadline, not an attempt count, bounds the work.
+// The SDK's retry token bucket is off because it would give up on a
+// throttled fleet long before the deadline.
+func newRetryer() aws.Retryer {
+	return retry.NewStandard(func(o *retry.StandardOptions) {
+		o.MaxAttempts = 1 << 20
+		o.RateLimiter = ratelimit.None
+		o.Backoff = retry.BackoffDelayerFunc(backoffDelay)
+	})
+}
+
+// backoffDelay waits a uniformly random time up to base·2^(attempt-1),
+// capped at backoffMax ("full jitter").
+func backoffDelay(attempt int, _ error) (time.Duration, error) {
+	window := backoffMax
+	if attempt < 16 {
+		window = min(backoffMax, backoffBase<<max(attempt-1, 0))
+	}
+	return rand.N(window) + time.Millisecond, nil
+}
+
+// client returns the Secrets Manager client for region, creating it once.
+// Clients share the configuration's HTTP client, so connections are reused.
+func (s *secretStore) client(region string) *secretsmanager.Client {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c, ok := s.clients[region]
+	if !ok {
+		c = secretsmanager.NewFromConfig(s.cfg, func(o *secretsmanager.Options) { o.Region = region })
+		s.clients[region] = c
+	}
+	return c
+}
+
+// region returns the region a secret is fetched from: the ARN's own, or the
+// configured one. The SDK ignores the region inside an ARN, so secretenv
+// must choose the client by it.
+func (s *secretStore) region(v secretVersion) string {
+	if v.Region != "" {
+		return v.Region
+	}
+	return s.cfg.Region
+}
+
+// fetchAll gets the SecretString of every version, at most maxConcurrent at
+// a time. The first failure cancels the others and is returned.
+func (s *secretStore) fetchAll(ctx context.Context, versions []secretVersion) (map[secretVersion]string, error) {
+	for _, v := range versions {
+		if s.region(v) == "" {
+			return nil, fmt.Errorf("%s: no AWS region configured; set AWS_REGION or pass --region (or give the secret as a full ARN)", v)
+		}
+	}
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	var (
+		mu  sync.Mutex
+		out = make(map[secretVersion]string, len(versions))
+		wg  sync.WaitGroup
+		sem = make(chan struct{}, maxConcurrent)
+	)
+	for _, v := range versions {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			select {
+			case sem <- struct{}{}:
+				defer func() { <-sem }()
+			case <-ctx.Done():
+				return
+			}
+			text, err := s.fetch(ctx, v)
+			if err != nil {
+				cancel(err) // only the first cause is kept
+				return
+			}
+			mu.Lock()
+			out[v] = text
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	if err := context.Cause(ctx); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// fetch gets one secret version's SecretString.
+func (s *secretStore) fetch(ctx context.Context, v secretVersion) (string, error) {
+	region := s.region(v)
+	in := &secretsmanager.GetSecretValueInput{SecretId: aws.String(v.ID)}
+	if v.Stage != "" {
+		in.VersionStage = aws.String(v.Stage)
+	}
+	if v.VersionID != "" {
+		in.VersionId = aws.String(v.VersionID)
+	}
+	start := time.Now()
+	var attempts int
+	out, err := s.client(region).GetSecretValue(ctx, in, func(o *secretsmanager.Options) {
+		o.APIOptions = append(o.APIOptions, countAttempts(&attempts))
+	})
+	s.log.Debug("fetched secret", "secret", v.String(), "region", region, "duration", time.Since(start).Round(time.Millisecond), "attempts", attempts, "ok", err == nil)
+	if err != nil {
+		if cause := context.Cause(ctx); cause != nil && !errors.Is(cause, context.DeadlineExceeded) {
+			return "", cause // cancelled by a signal or by another secret's failure
+		}
+		return "", describeFetchError(ctx, v, region, s.timeout, err)
+	}
+	if out.SecretString == nil {
+		return "", fmt.Errorf("%s: the secret has only SecretBinary; secretenv reads SecretString (store the value as text)", v)
+	}
+	return *out.SecretString, nil
+}
+
+// describeFetchError turns an SDK error into one line naming the secret, the
+// AWS error code and what to do. It never uses the SDK's own message, which
+// can quote a response body.
+func describeFetchError(ctx context.Context, v secretVersion, region string, timeout time.Duration, err error) error {
+	var code string
+	var apiErr smithy.APIError
+	if errors.As(err, &apiErr) {
+		code = apiErr.ErrorCode()
+	}
+	if ctx.Err() != nil {
+		why := ""
+		if code != "" {
+			why = "; the last answer was " + code
+		} else if ne := netError(err); ne != "" {
+			why = "; the last error was " + ne
+		}
+		return fmt.Errorf("%s: no answer within the %s deadline%s; check network access to Secrets Manager or raise --timeout", v, timeout, why)
+	}
+	if msg, ok := describeCredentialError(err); ok {
+		return fmt.Errorf("%s: %s", v, msg)
+	}
+	switch code {
+	case "":
+	case "ResourceNotFoundException":
+		what := "secret not found"
+		if v.Stage != "" || v.VersionID != "" {
+			what = "secret or version not found"
+		}
+		return fmt.Errorf("%s: %s in region %s (%s); check the name and the region (--region, AWS_REGION)", v, what, region, code)
+	case "AccessDeniedException":
+		return fmt.Errorf("%s: access denied (%s); the role needs secretsmanager:GetSecretValue on this secret and kms:Decrypt on its KMS key", v, code)
+	case "DecryptionFailure":
+		return fmt.Errorf("%s: cannot decrypt the secret (%s); the role needs kms:Decrypt on the secret's KMS key", v, code)
+	case "InvalidRequestException":
+		return fmt.Errorf("%s: request refused (%s); the secret may be scheduled for deletion", v, code)
+	case "InvalidParameterException":
+		return fmt.Errorf("%s: invalid secret id or version (%s)", v, code)
+	case "UnrecognizedClientException", "InvalidClientTokenId", "InvalidSignatureException", "SignatureDoesNotMatch", "IncompleteSignature":
+		return fmt.Errorf("%s: AWS rejected the credentials (%s); check AWS_PROFILE, the access key or the role", v, code)
+	case "ExpiredTokenException", "ExpiredToken", "RequestExpired":
+		return fmt.Errorf("%s: the AWS credentials have expired (%s); refresh them (aws sso login, a new session token) or use a role", v, code)
+	default:
+		return fmt.Errorf("%s: Secrets Manager refused the request (%s)", v, code)
+	}
+	var de *smithy.DeserializationError
+	if errors.As(err, &de) {
+		return fmt.Errorf("%s: Secrets Manager sent a response that is not valid for GetSecretValue; check AWS_ENDPOINT_URL_SECRETS_MANAGER or any proxy in between", v)
+	}
+	var re *smithyhttp.ResponseError
+	if errors.As(err, &re) {
+		return fmt.Errorf("%s: Secrets Manager answered HTTP %d", v, re.HTTPStatusCode())
+	}
+	if ne := netError(err); ne != "" {
+		return fmt.Errorf("%s: cannot reach Secrets Manager: %s", v, ne)
+	}
+	return fmt.Errorf("%s: request failed (%T)", v, errors.Unwrap(err))
+}
+
+// netError returns the text of a network error in err's chain, or "". Such
+// text names addresses and system errors, never bodies.
+func netError(err error) string {
+	var op *net.OpError
+	if errors.As(err, &op) {
+		return op.Error()
+	}
+	var dns *net.DNSError
+	if errors.As(err, &dns) {
+		return dns.Error()
+	}
+	return ""
+}
+
+// describeCredentialError recognises a failure to obtain credentials, which
+// the SDK reports from its signing step as "get identity: ...". The SDK's
+// message lists the whole provider chain; the user needs one line.
+func describeCredentialError(err error) (string, bool) {
+	text := err.Error()
+	if !strings.Contains(text, "get identity:") {
+		return "", false
+	}
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return fmt.Sprintf("cannot load AWS credentials: %s: %v", pe.Path, pe.Err), true
+	}
+	switch {
+	case strings.Contains(text, "EC2 IMDS") || strings.Contains(text, "ec2imds"):
+		return "no AWS credentials found; set AWS_PROFILE or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or run with a task, pod or instance role", true
+	case strings.Contains(text, "endpoint") || strings.Contains(text, "container"):
+		if ne := netError(err); ne != "" {
+			return "cannot load AWS credentials from the container credentials endpoint: " + ne, true
+		}
+		var re *smithyhttp.ResponseError
+		if errors.As(err, &re) {
+			return fmt.Sprintf("the container credentials endpoint answered HTTP %d; check AWS_CONTAINER_AUTHORIZATION_TOKEN(_FILE) and the task or pod role", re.HTTPStatusCode()), true
+		}
+		return "cannot load AWS credentials from the container credentials endpoint", true
+	}
+	return "cannot load AWS credentials; check AWS_PROFILE and the credential settings", true
+}
+
+// describeConfigError shortens errors from loading the shared config files.
+func describeConfigError(err error) error {
+	var missing config.SharedConfigProfileNotExistError
+	if errors.As(err, &missing) {
+		return fmt.Errorf("AWS profile %q does not exist in the shared config files; check AWS_PROFILE", missing.Profile)
+	}
+	var load config.SharedConfigLoadError
+	if errors.As(err, &load) {
+		// Not the parser's message: it can quote a line of the credentials file.
+		return fmt.Errorf("cannot read the AWS shared config file %s; check its syntax", load.Filename)
+	}
+	return fmt.Errorf("cannot load AWS configuration (%T); check the AWS_* settings", errors.Unwrap(err))
+}
+
+// countAttempts adds a middleware counting the HTTP attempts of one call,
+// retries included, for --verbose.
+func countAttempts(n *int) func(*middleware.Stack) error {
+	return func(st *middleware.Stack) error {
+		return st.Finalize.Add(middleware.FinalizeMiddlewareFunc("secretenvCountAttempts",
+			func(ctx context.Context, in middleware.FinalizeInput, next middleware.FinalizeHandler) (middleware.FinalizeOutput, middleware.Metadata, error) {
+				*n++
+				return next.HandleFinalize(ctx, in)
+			}), middleware.After)
+	}
+}
