@@ -54,7 +54,7 @@ func load(ctx context.Context, opts options, environ []string, log *slog.Logger)
 	}
 	texts, err := store.fetchAll(ctx, distinct(ids, refs))
 	if err != nil {
-		return mergeResult{}, err
+		return mergeResult{}, nameReferences(err, refs)
 	}
 
 	layers := make([]layer, 0, len(ids))
@@ -80,8 +80,14 @@ func load(ctx context.Context, opts options, environ []string, log *slog.Logger)
 	return res, nil
 }
 
+// notReferences are secretenv's own settings: SECRET_ID holds ARNs to load
+// as whole objects (possibly a comma-separated list), never a value to
+// replace, and the child sees it as it was.
+var notReferences = map[string]bool{"SECRET_ID": true}
+
 // findReferences returns the variables whose values are Secrets Manager
-// ARNs, in environment order, each validated.
+// ARNs, in environment order, each validated. Only the first entry of a
+// duplicated name counts, as mergeEnv keeps only that one.
 func findReferences(environ []string) ([]reference, error) {
 	var refs []reference
 	seen := map[string]bool{}
@@ -91,7 +97,7 @@ func findReferences(environ []string) ([]reference, error) {
 			continue
 		}
 		seen[name] = true
-		if !isReference(value) {
+		if notReferences[name] || !isReference(value) {
 			continue
 		}
 		v, key, err := parseSecretID(value)
@@ -118,6 +124,30 @@ func distinct(ids []secretVersion, refs []reference) []secretVersion {
 		}
 	}
 	return out
+}
+
+// nameReferences adds to a fetch error the variables that reference the
+// secret that failed, so the user knows which setting to fix.
+func nameReferences(err error, refs []reference) error {
+	var fe *fetchError
+	if !errors.As(err, &fe) {
+		return err
+	}
+	var names []string
+	for _, r := range refs {
+		if r.Version == fe.Version {
+			names = append(names, r.Name)
+		}
+	}
+	if len(names) == 0 {
+		return err
+	}
+	const shown = 3 // twenty variables on one broken secret would not fit one line
+	list := strings.Join(names[:min(len(names), shown)], ", ")
+	if len(names) > shown {
+		list += fmt.Sprintf(" and %d more", len(names)-shown)
+	}
+	return fmt.Errorf("%s: %w", list, err)
 }
 
 // resolveReferences picks each reference's value out of its fetched secret:

@@ -141,7 +141,7 @@ func (s *secretStore) fetchAll(ctx context.Context, versions []secretVersion) (m
 			}
 			text, err := s.fetch(ctx, v)
 			if err != nil {
-				cancel(err) // only the first cause is kept
+				cancel(&fetchError{v, err}) // only the first cause is kept
 				return
 			}
 			mu.Lock()
@@ -155,6 +155,16 @@ func (s *secretStore) fetchAll(ctx context.Context, versions []secretVersion) (m
 	}
 	return out, nil
 }
+
+// fetchError is fetchAll's error: it says which version failed, so that the
+// caller can name the variables that referenced it.
+type fetchError struct {
+	Version secretVersion
+	err     error
+}
+
+func (e *fetchError) Error() string { return e.err.Error() }
+func (e *fetchError) Unwrap() error { return e.err }
 
 // fetch gets one secret version's SecretString.
 func (s *secretStore) fetch(ctx context.Context, v secretVersion) (string, error) {
