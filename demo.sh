@@ -27,7 +27,9 @@ export AWS_ACCESS_KEY_ID=demo AWS_SECRET_ACCESS_KEY=demo AWS_REGION=us-east-1
 # moto ships with boto3, so Python seeds the secret.
 python3 - <<'PY'
 import boto3
-sm = boto3.client("secretsmanager")
+import os
+sm = boto3.client("secretsmanager", region_name=os.environ["AWS_REGION"],
+                  endpoint_url=os.environ["AWS_ENDPOINT_URL_SECRETS_MANAGER"])
 sm.create_secret(Name="demo/app", SecretString=open("examples/secret.json").read())
 PY
 
