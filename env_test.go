@@ -1,0 +1,691 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"maps"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+func TestParseSecret(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		text string
+		want map[string]string
+	}{
+		{"empty object", `{}`, map[string]string{}},
+		{"string", `{"A":"hello world"}`, map[string]string{"A": "hello world"}},
+		{"string with quotes and dollar", `{"A":"it's \"$HOME\" \\ ok"}`, map[string]string{"A": `it's "$HOME" \ ok`}},
+		{"string with newline", `{"PEM":"-----BEGIN-----\nMIIB\n-----END-----\n"}`, map[string]string{"PEM": "-----BEGIN-----\nMIIB\n-----END-----\n"}},
+		{"string with equals", `{"DSN":"a=b;c==d="}`, map[string]string{"DSN": "a=b;c==d="}},
+		{"utf-8", `{"A":"héllo 世界 😀"}`, map[string]string{"A": "héllo 世界 😀"}},
+		{"unicode escapes", `{"A":"\u00e9\u4e16\ud83d\ude00\u0041"}`, map[string]string{"A": "é世😀A"}},
+		{"escaped control characters", `{"A":"\t\r\n\b\f\/"}`, map[string]string{"A": "\t\r\n\b\f/"}},
+		{"empty string", `{"A":""}`, map[string]string{"A": ""}},
+		{"integer", `{"N":42}`, map[string]string{"N": "42"}},
+		{"decimal keeps trailing zero", `{"N":1.50}`, map[string]string{"N": "1.50"}},
+		{"big integer stays whole", `{"N":12345678901234567890}`, map[string]string{"N": "12345678901234567890"}},
+		{"negative zero", `{"N":-0}`, map[string]string{"N": "-0"}},
+		{"exponent", `{"N":1e-3}`, map[string]string{"N": "1e-3"}},
+		{"capital exponent", `{"N":-2.5E+10}`, map[string]string{"N": "-2.5E+10"}},
+		{"true", `{"B":true}`, map[string]string{"B": "true"}},
+		{"false", `{"B":false}`, map[string]string{"B": "false"}},
+		{"null is empty", `{"Z":null}`, map[string]string{"Z": ""}},
+		{"nested object compact", `{"O": { "a" : [ 1 , 2.50 ] , "b" : { } } }`, map[string]string{"O": `{"a":[1,2.50],"b":{}}`}},
+		{"array compact", `{"L":[ "x" , null , true , 1e3 ]}`, map[string]string{"L": `["x",null,true,1e3]`}},
+		{"nested string kept escaped", `{"O":{"s":"a\"b\u00e9"}}`, map[string]string{"O": `{"s":"a\"b\u00e9"}`}},
+		{"whitespace around", " \n\t{ \"A\" : \"x\" , \"B\" : 1 }\n ", map[string]string{"A": "x", "B": "1"}},
+		{"keys not validated here", `{"not valid":1,"":2}`, map[string]string{"not valid": "1", "": "2"}},
+		{"many keys", `{"A":1,"B":"2","C":null,"D":[]}`, map[string]string{"A": "1", "B": "2", "C": "", "D": "[]"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := parseSecret([]byte(tc.text))
+			if err != nil {
+				t.Fatalf("parseSecret(%q): %v", tc.text, err)
+			}
+			if !maps.Equal(got, tc.want) {
+				t.Errorf("parseSecret(%q) = %q, want %q", tc.text, got, tc.want)
+			}
+		})
+	}
+}
+
+func TestParseSecretErrors(t *testing.T) {
+	t.Parallel()
+	const canary = "Zq7Canary"
+	tests := []struct {
+		name    string
+		text    string
+		want    string // substring of the error
+		notJSON bool   // errNotObject expected
+	}{
+		{"array", `["` + canary + `"]`, "not a JSON object", true},
+		{"string", `"` + canary + `"`, "not a JSON object", true},
+		{"number", `12345`, "not a JSON object", true},
+		{"true", `true`, "not a JSON object", true},
+		{"null", `null`, "not a JSON object", true},
+		{"empty", ``, "ends too early", false},
+		{"whitespace", " \n\t ", "ends too early", false},
+		{"truncated in value", `{"A":"` + canary, "ends too early", false},
+		{"truncated after colon", `{"A":`, "ends too early", false},
+		{"truncated before close", `{"A":"` + canary + `"`, "ends too early", false},
+		{"trailing garbage", `{"A":"` + canary + `"} ` + canary, "unexpected data after the object", false},
+		{"second object", `{"A":"` + canary + `"}{}`, "unexpected data after the object", false},
+		{"bad literal", `{"A":` + canary + `}`, "syntax error at byte", false},
+		{"missing colon", `{"A" "` + canary + `"}`, "syntax error at byte", false},
+		{"single quotes", `{'A':'` + canary + `'}`, "syntax error at byte", false},
+		{"trailing comma", `{"A":"` + canary + `",}`, "syntax error at byte", false},
+		{"bad escape", `{"A":"` + canary + `\x"}`, "syntax error at byte", false},
+		{"raw newline in string", "{\"A\":\"" + canary + "\n\"}", "syntax error at byte", false},
+		{"bad nested", `{"A":{"b":` + canary + `}}`, "syntax error at byte", false},
+		{"duplicate key", `{"A":"` + canary + `","A":"` + canary + `"}`, `key "A" appears twice`, false},
+		{"duplicate key with other values", `{"A":1,"B":2,"A":1}`, `key "A" appears twice`, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := parseSecret([]byte(tc.text))
+			if err == nil {
+				t.Fatalf("parseSecret(%q) succeeded, want an error", tc.text)
+			}
+			if !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("parseSecret(%q) = %q, want it to contain %q", tc.text, err, tc.want)
+			}
+			if errors.Is(err, errNotObject) != tc.notJSON {
+				t.Errorf("errors.Is(%q, errNotObject) = %v, want %v", err, !tc.notJSON, tc.notJSON)
+			}
+			if strings.Contains(err.Error(), canary) || strings.Contains(err.Error(), "Zq7") {
+				t.Errorf("error %q quotes the secret", err)
+			}
+		})
+	}
+}
+
+func TestValidKey(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		key  string
+		want bool
+	}{
+		{"A", true},
+		{"_", true},
+		{"_1", true},
+		{"abc_DEF_123", true},
+		{"DATABASE_URL", true},
+		{"", false},
+		{"1A", false},
+		{"9", false},
+		{"A-B", false},
+		{"A.B", false},
+		{"A B", false},
+		{"A=B", false},
+		{"É", false},
+		{"A\x00", false},
+		{"A\n", false},
+		{"$A", false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.key, func(t *testing.T) {
+			if got := validKey(tc.key); got != tc.want {
+				t.Errorf("validKey(%q) = %v, want %v", tc.key, got, tc.want)
+			}
+		})
+	}
+}
+
+func TestCheckVars(t *testing.T) {
+	t.Parallel()
+	const canary = "Zq7Canary"
+	long := strings.Repeat("x", 100) + "-"
+	tests := []struct {
+		name string
+		vars map[string]string
+		want string // "" for no error, else the exact message
+	}{
+		{"none", nil, ""},
+		{"good", map[string]string{"A": canary, "_B1": "", "C": "multi\nline"}, ""},
+		{"bad name", map[string]string{"my-key": canary}, `invalid variable name "my-key"; names must match [A-Za-z_][A-Za-z0-9_]*`},
+		{"several bad names sorted", map[string]string{"b.b": canary, "1a": canary, "OK": canary}, `invalid variable name "1a", "b.b"; names must match [A-Za-z_][A-Za-z0-9_]*`},
+		{"empty name", map[string]string{"": canary}, `invalid variable name ""; names must match [A-Za-z_][A-Za-z0-9_]*`},
+		{"control characters escaped", map[string]string{"A\nB\x00": canary}, `invalid variable name "A\nB\x00"; names must match [A-Za-z_][A-Za-z0-9_]*`},
+		{"long name shortened", map[string]string{long: canary}, `invalid variable name "` + long[:64] + `"…; names must match [A-Za-z_][A-Za-z0-9_]*`},
+		{"NUL in value", map[string]string{"A": canary + "\x00" + canary}, "value of A contains a NUL byte, which cannot be passed to a program"},
+		{"NUL in several values", map[string]string{"B": "\x00", "A": "x\x00", "C": "ok"}, "value of A, B contains a NUL byte, which cannot be passed to a program"},
+		{"bad name reported before NUL", map[string]string{"A": "\x00", "b-b": ""}, `invalid variable name "b-b"; names must match [A-Za-z_][A-Za-z0-9_]*`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			err := checkVars(tc.vars)
+			switch {
+			case tc.want == "" && err != nil:
+				t.Fatalf("checkVars: %v", err)
+			case tc.want != "" && err == nil:
+				t.Fatalf("checkVars succeeded, want %q", tc.want)
+			case err != nil && err.Error() != tc.want:
+				t.Errorf("checkVars = %q, want %q", err, tc.want)
+			}
+			if err != nil && strings.Contains(err.Error(), canary) {
+				t.Errorf("error %q quotes a value", err)
+			}
+		})
+	}
+}
+
+func TestIsLoaderKey(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		key  string
+		want bool
+	}{
+		{"LD_PRELOAD", true},
+		{"LD_LIBRARY_PATH", true},
+		{"LD_", true},
+		{"DYLD_INSERT_LIBRARIES", true},
+		{"BASH_FUNC_foo%%", true},
+		{"BASH_ENV", true},
+		{"ENV", true},
+		{"GCONV_PATH", true},
+		{"NODE_OPTIONS", true},
+		{"PYTHONPATH", true},
+		{"PYTHONSTARTUP", true},
+		{"PERL5LIB", true},
+		{"PERL5OPT", true},
+		{"RUBYOPT", true},
+		{"JAVA_TOOL_OPTIONS", true},
+		{"LDAP_URL", false}, // LD_ is a prefix with the underscore
+		{"ENVIRONMENT", false},
+		{"MY_ENV", false},
+		{"BASH_ENVX", false},
+		{"NODE_ENV", false},
+		{"PYTHONUNBUFFERED", false},
+		{"ld_preload", false}, // the loader reads upper case only
+		{"DATABASE_URL", false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.key, func(t *testing.T) {
+			if got := isLoaderKey(tc.key); got != tc.want {
+				t.Errorf("isLoaderKey(%q) = %v, want %v", tc.key, got, tc.want)
+			}
+		})
+	}
+}
+
+func TestAllowSet(t *testing.T) {
+	t.Parallel()
+	got, err := allowSet([]string{"LD_PRELOAD", "NODE_OPTIONS", "LD_PRELOAD"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := map[string]bool{"LD_PRELOAD": true, "NODE_OPTIONS": true}; !maps.Equal(got, want) {
+		t.Errorf("allowSet = %v, want %v", got, want)
+	}
+	for _, bad := range []string{"", "LD_*", "A B", "1X"} {
+		if _, err := allowSet([]string{"OK", bad}); err == nil || !strings.Contains(err.Error(), "--allow-key") {
+			t.Errorf("allowSet(%q) = %v, want an error naming --allow-key", bad, err)
+		}
+	}
+}
+
+func TestCheckDenied(t *testing.T) {
+	t.Parallel()
+	const canary = "Zq7Canary"
+	tests := []struct {
+		name    string
+		vars    map[string]string
+		allowed []string
+		want    string
+	}{
+		{"ordinary keys", map[string]string{"A": canary, "NODE_ENV": canary}, nil, ""},
+		{"one loader key", map[string]string{"LD_PRELOAD": canary, "A": canary}, nil, "key LD_PRELOAD changes how programs load code and is refused; allow it with --allow-key LD_PRELOAD"},
+		{"several sorted", map[string]string{"PYTHONPATH": canary, "BASH_ENV": canary}, nil, "key BASH_ENV, PYTHONPATH changes how programs load code and is refused; allow it with --allow-key BASH_ENV"},
+		{"allowed", map[string]string{"LD_PRELOAD": canary}, []string{"LD_PRELOAD"}, ""},
+		{"allowed by exact name only", map[string]string{"LD_LIBRARY_PATH": canary}, []string{"LD_PRELOAD"}, "key LD_LIBRARY_PATH changes how programs load code and is refused; allow it with --allow-key LD_LIBRARY_PATH"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			allowed, err := allowSet(tc.allowed)
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = checkDenied(tc.vars, allowed)
+			switch {
+			case tc.want == "" && err != nil:
+				t.Fatalf("checkDenied: %v", err)
+			case tc.want != "" && (err == nil || err.Error() != tc.want):
+				t.Fatalf("checkDenied = %v, want %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestMergeEnv(t *testing.T) {
+	t.Parallel()
+	common := layer{ID: "app/common", Vars: map[string]string{"A": "common-a", "B": "common-b", "LOG": "info"}}
+	prod := layer{ID: "app/prod", Vars: map[string]string{"B": "prod-b", "C": "prod-c"}}
+	tests := []struct {
+		name      string
+		environ   []string
+		layers    []layer
+		refs      map[string]string // name -> value
+		refSecret map[string]string
+		override  bool
+		want      mergeResult
+	}{
+		{
+			name:    "no secrets keeps the environment",
+			environ: []string{"PATH=/bin", "HOME=/root"},
+			want:    mergeResult{Env: []string{"PATH=/bin", "HOME=/root"}},
+		},
+		{
+			name:    "new names appended sorted after the environment",
+			environ: []string{"PATH=/bin", "HOME=/root"},
+			layers:  []layer{{ID: "s", Vars: map[string]string{"Z": "z", "A": "a", "M": "m"}}},
+			want: mergeResult{
+				Env: []string{"PATH=/bin", "HOME=/root", "A=a", "M=m", "Z=z"},
+				Set: map[string]source{"A": {Secret: "s"}, "M": {Secret: "s"}, "Z": {Secret: "s"}},
+			},
+		},
+		{
+			name:    "later layers replace earlier ones",
+			environ: []string{"PATH=/bin"},
+			layers:  []layer{common, prod},
+			want: mergeResult{
+				Env: []string{"PATH=/bin", "A=common-a", "B=prod-b", "C=prod-c", "LOG=info"},
+				Set: map[string]source{"A": {Secret: "app/common"}, "B": {Secret: "app/prod"}, "C": {Secret: "app/prod"}, "LOG": {Secret: "app/common"}},
+			},
+		},
+		{
+			name:    "the environment wins over every layer",
+			environ: []string{"B=from-env", "PATH=/bin"},
+			layers:  []layer{common, prod},
+			want: mergeResult{
+				Env:     []string{"B=from-env", "PATH=/bin", "A=common-a", "C=prod-c", "LOG=info"},
+				Set:     map[string]source{"A": {Secret: "app/common"}, "C": {Secret: "app/prod"}, "LOG": {Secret: "app/common"}},
+				Kept:    map[string]string{"B": "app/prod"},
+				Skipped: []string{"B"},
+			},
+		},
+		{
+			name:    "set but empty counts as set",
+			environ: []string{"A=", "LOG="},
+			layers:  []layer{common},
+			want: mergeResult{
+				Env:     []string{"A=", "LOG=", "B=common-b"},
+				Set:     map[string]source{"B": {Secret: "app/common"}},
+				Kept:    map[string]string{"A": "app/common", "LOG": "app/common"},
+				Skipped: []string{"A", "LOG"},
+			},
+		},
+		{
+			name:     "override replaces in place",
+			environ:  []string{"B=from-env", "PATH=/bin"},
+			layers:   []layer{common, prod},
+			override: true,
+			want: mergeResult{
+				Env: []string{"B=prod-b", "PATH=/bin", "A=common-a", "C=prod-c", "LOG=info"},
+				Set: map[string]source{"A": {Secret: "app/common"}, "B": {Secret: "app/prod"}, "C": {Secret: "app/prod"}, "LOG": {Secret: "app/common"}},
+			},
+		},
+		{
+			name:      "references replace their variable",
+			environ:   []string{"DB_PASSWORD=arn:aws:secretsmanager:us-east-1:123456789012:secret:db", "PATH=/bin"},
+			refs:      map[string]string{"DB_PASSWORD": "hunter2"},
+			refSecret: map[string]string{"DB_PASSWORD": "arn:aws:secretsmanager:us-east-1:123456789012:secret:db"},
+			want: mergeResult{
+				Env: []string{"DB_PASSWORD=hunter2", "PATH=/bin"},
+				Set: map[string]source{"DB_PASSWORD": {Secret: "arn:aws:secretsmanager:us-east-1:123456789012:secret:db", Ref: true}},
+			},
+		},
+		{
+			name:      "a secret key never replaces a reference",
+			environ:   []string{"B=arn:aws:secretsmanager:us-east-1:123456789012:secret:b"},
+			layers:    []layer{common, prod},
+			refs:      map[string]string{"B": "from-ref"},
+			refSecret: map[string]string{"B": "ref-b"},
+			want: mergeResult{
+				Env: []string{"B=from-ref", "A=common-a", "C=prod-c", "LOG=info"},
+				Set: map[string]source{"A": {Secret: "app/common"}, "B": {Secret: "ref-b", Ref: true}, "C": {Secret: "app/prod"}, "LOG": {Secret: "app/common"}},
+			},
+		},
+		{
+			name:      "a secret key never replaces a reference, even with override",
+			environ:   []string{"B=arn:aws:secretsmanager:us-east-1:123456789012:secret:b"},
+			layers:    []layer{prod},
+			refs:      map[string]string{"B": "from-ref"},
+			refSecret: map[string]string{"B": "ref-b"},
+			override:  true,
+			want: mergeResult{
+				Env: []string{"B=from-ref", "C=prod-c"},
+				Set: map[string]source{"B": {Secret: "ref-b", Ref: true}, "C": {Secret: "app/prod"}},
+			},
+		},
+		{
+			name:    "duplicates in the environment: the first wins",
+			environ: []string{"A=first", "X=1", "A=second", "B=first", "B=second"},
+			layers:  []layer{{ID: "s", Vars: map[string]string{"B": "secret"}}},
+			want: mergeResult{
+				Env:     []string{"A=first", "X=1", "B=first"},
+				Kept:    map[string]string{"B": "s"},
+				Skipped: []string{"B"},
+			},
+		},
+		{
+			name:     "duplicates in the environment with override: one entry, the secret's",
+			environ:  []string{"B=first", "B=second"},
+			layers:   []layer{{ID: "s", Vars: map[string]string{"B": "secret"}}},
+			override: true,
+			want: mergeResult{
+				Env: []string{"B=secret"},
+				Set: map[string]source{"B": {Secret: "s"}},
+			},
+		},
+		{
+			name:    "entries without '=' are dropped",
+			environ: []string{"NOEQUALS", "A=1", "", "=empty-name"},
+			layers:  []layer{{ID: "s", Vars: map[string]string{"NOEQUALS": "from-secret"}}},
+			want: mergeResult{
+				Env: []string{"A=1", "=empty-name", "NOEQUALS=from-secret"},
+				Set: map[string]source{"NOEQUALS": {Secret: "s"}},
+			},
+		},
+		{
+			name:    "values with '=' are kept whole",
+			environ: []string{"DSN=a=b=c"},
+			layers:  []layer{{ID: "s", Vars: map[string]string{"DSN": "x", "Q": "k=v"}}},
+			want: mergeResult{
+				Env:     []string{"DSN=a=b=c", "Q=k=v"},
+				Set:     map[string]source{"Q": {Secret: "s"}},
+				Kept:    map[string]string{"DSN": "s"},
+				Skipped: []string{"DSN"},
+			},
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			environ := slices.Clone(tc.environ)
+			got := mergeEnv(environ, tc.layers, tc.refs, tc.refSecret, tc.override)
+			if !slices.Equal(environ, tc.environ) {
+				t.Errorf("mergeEnv changed its environ argument to %q", environ)
+			}
+			if !slices.Equal(got.Env, tc.want.Env) {
+				t.Errorf("Env = %q\nwant  %q", got.Env, tc.want.Env)
+			}
+			if !maps.Equal(got.Set, tc.want.Set) {
+				t.Errorf("Set = %v, want %v", got.Set, tc.want.Set)
+			}
+			if !maps.Equal(got.Kept, tc.want.Kept) {
+				t.Errorf("Kept = %v, want %v", got.Kept, tc.want.Kept)
+			}
+			if !slices.Equal(got.Skipped, tc.want.Skipped) {
+				t.Errorf("Skipped = %q, want %q", got.Skipped, tc.want.Skipped)
+			}
+		})
+	}
+}
+
+func TestLookupEnv(t *testing.T) {
+	t.Parallel()
+	environ := []string{"NOEQ", "A=", "B=1=2", "B=second", "C=c"}
+	tests := []struct {
+		name, want string
+		ok         bool
+	}{
+		{"A", "", true},
+		{"B", "1=2", true},
+		{"C", "c", true},
+		{"NOEQ", "", false},
+		{"D", "", false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, ok := lookupEnv(environ, tc.name)
+			if got != tc.want || ok != tc.ok {
+				t.Errorf("lookupEnv(%q) = %q, %v; want %q, %v", tc.name, got, ok, tc.want, tc.ok)
+			}
+		})
+	}
+}
+
+// fuzzCanary is planted as a string value ahead of the fuzzer's bytes, so
+// that even input that is not valid JSON carries a value the errors must not
+// repeat. No four bytes of it occur in any message template.
+const fuzzCanary = "Qz8vKw3Jx"
+
+// FuzzMerge parses, validates, resolves references and merges as load does,
+// with the fuzzer choosing the secret text and the environment, and checks
+// properties rather than examples: no panic; every name in the result is a
+// valid key or came from the environment; no NUL in a value set from a
+// secret; each name once; and no error repeats four or more bytes of a
+// string value of the secret, beyond what the message templates, the keys
+// (which errors may name) and byte offsets explain.
+func FuzzMerge(f *testing.F) {
+	seeds := []struct{ secret, environ string }{
+		{`{"A":"1","B":1.50,"C":null,"D":{"x":[1,2]},"E":true}`, "PATH=/bin\x00A=kept\x00HOME="},
+		{`{"bad-key":"Qz8vKw3Jx","A":"x"}`, "PATH=/bin"},
+		{`{"A":"a\u0000b"}`, ""},
+		{`{"A":1,"A":2}`, "A=1"},
+		{`{"LD_PRELOAD":"/tmp/x.so"}`, ""},
+		{`["not","an","object"]`, ""},
+		{`{"A":"unterminated`, ""},
+		{`{} trailing`, ""},
+		{`{"password":"hunter2","port":5432}`, "DB=arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf:password::\x00PORT=arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf:port:AWSPREVIOUS:\x00WHOLE=arn:aws:secretsmanager:us-east-1:123456789012:secret:db"},
+		{`plain text secret`, "TOKEN=arn:aws:secretsmanager:eu-west-1:123456789012:secret:token"},
+		{`{"A":"x"}`, "K=arn:aws:secretsmanager:us-east-1:123456789012:secret:s:nokey\x00NOEQ\x00=x\x00A=1\x00A=2"},
+		{`{"A":"x"}`, "K=arn:aws:secretsmanager:bad"},
+		{"", ""},
+	}
+	for _, s := range seeds {
+		f.Add([]byte(s.secret), []byte(s.environ))
+	}
+	vocab := errorVocabulary()
+	f.Fuzz(func(t *testing.T, secret, environBytes []byte) {
+		environ := strings.Split(string(environBytes), "\x00") // environ entries never hold NUL
+		checkMerge(t, secret, environ, vocab)
+		// The same bytes continuing a string value that starts with the
+		// canary: whatever they turn the document into, no error may repeat
+		// the canary.
+		planted := append([]byte(`{"CANARY":"`+fuzzCanary), secret...)
+		checkMerge(t, planted, environ, vocab)
+	})
+}
+
+// checkMerge runs one secret text through the pure pipeline and checks the
+// FuzzMerge properties.
+func checkMerge(t *testing.T, secret []byte, environ []string, vocab string) {
+	refs, refErr := findReferences(environ)
+	vars, err := parseSecret(secret)
+	if err == nil {
+		err = checkVars(vars)
+	}
+	if err == nil {
+		err = checkDenied(vars, nil)
+	}
+	var vals, from map[string]string
+	if refErr == nil {
+		// Every reference resolves against this one secret text, as if each
+		// had fetched it.
+		texts := map[secretVersion]string{}
+		for _, r := range refs {
+			texts[r.Version] = string(secret)
+		}
+		vals, from, refErr = resolveReferences(refs, texts)
+	}
+	for _, e := range []error{err, refErr} {
+		if e != nil {
+			checkNoLeak(t, secret, environ, refs, e.Error(), vocab)
+		}
+	}
+	if err != nil || refErr != nil {
+		return
+	}
+
+	res := mergeEnv(environ, []layer{{ID: "fuzz", Vars: vars}}, vals, from, false)
+	inEnviron := map[string]bool{}
+	names := map[string]bool{}
+	for _, kv := range environ {
+		if name, _, ok := strings.Cut(kv, "="); ok {
+			names[name] = true
+		}
+		inEnviron[kv] = true
+	}
+	seen := map[string]bool{}
+	for _, kv := range res.Env {
+		name, value, ok := strings.Cut(kv, "=")
+		if !ok {
+			t.Fatalf("entry %q has no '='", kv)
+		}
+		if seen[name] {
+			t.Fatalf("name %q appears twice in %q", name, res.Env)
+		}
+		seen[name] = true
+		src, set := res.Set[name]
+		switch {
+		case !set && !inEnviron[kv]:
+			t.Fatalf("entry %q neither set from a secret nor taken from the environment", kv)
+		case set && !validKey(name) && !(src.Ref && names[name]):
+			t.Fatalf("invalid name %q set from a secret", name)
+		case set && strings.IndexByte(value, 0) >= 0:
+			t.Fatalf("value of %q set from a secret holds a NUL", name)
+		}
+	}
+	for name := range res.Set {
+		if !seen[name] {
+			t.Fatalf("%q is in Set but not in Env", name)
+		}
+	}
+}
+
+// checkNoLeak fails if msg repeats four or more consecutive bytes of a string
+// value in secret that the templates (vocab), what an error may mention (the
+// secret's top-level keys; the environment's names and values, and the
+// json-keys and secret ids in them) and digits do not account for. Any leak of four or more bytes contains a
+// four-byte window, so windows are enough.
+func checkNoLeak(t *testing.T, secret []byte, environ []string, refs []reference, msg, vocab string) {
+	keys, values := jsonStrings(secret)
+	if strings.HasPrefix(string(secret), `{"CANARY":"`+fuzzCanary) {
+		values = append(values, fuzzCanary) // planted even when the text is not JSON
+	}
+	var named []string
+	for _, k := range keys {
+		named = append(named, quoteKey(k), k)
+	}
+	for _, kv := range environ { // the environment is configuration, not secret
+		name, value, _ := strings.Cut(kv, "=")
+		named = append(named, name, value, strconv.Quote(value))
+	}
+	for _, r := range refs {
+		named = append(named, quoteKey(r.JSONKey), r.JSONKey, r.Version.String())
+	}
+	// Longest first, so a key is removed whole before a shorter one inside it.
+	slices.SortFunc(named, func(a, b string) int { return len(b) - len(a) })
+	rest := msg
+	for _, n := range named {
+		if n != "" {
+			rest = strings.ReplaceAll(rest, n, "\xff")
+		}
+	}
+	rest = digits.ReplaceAllString(rest, "\xff")
+	// A set of the message's windows keeps this linear: the fuzzer grows
+	// inputs, and a quadratic check stalls it.
+	inMsg := make(map[string]bool, len(rest))
+	for i := 0; i+4 <= len(rest); i++ {
+		inMsg[rest[i:i+4]] = true
+	}
+	for _, v := range values {
+		for i := 0; i+4 <= len(v); i++ {
+			w := v[i : i+4]
+			if inMsg[w] && !strings.Contains(vocab, w) {
+				t.Fatalf("error %q repeats %q from a secret value %q", msg, w, v)
+			}
+		}
+	}
+}
+
+var digits = regexp.MustCompile(`[0-9]+`)
+
+// jsonStrings walks text as far as it is valid JSON and returns the keys of
+// the top-level object and every other string: values, array elements and
+// nested keys, which become part of a variable's value. A token walk rather
+// than json.Unmarshal, so that duplicate keys and the valid prefix of invalid
+// input count too.
+func jsonStrings(text []byte) (keys, values []string) {
+	dec := json.NewDecoder(strings.NewReader(string(text)))
+	type frame struct{ object, wantKey bool }
+	var stack []frame
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return keys, values
+		}
+		top := len(stack) - 1
+		isKey := top >= 0 && stack[top].object && stack[top].wantKey
+		if top >= 0 && stack[top].object {
+			if d, ok := tok.(json.Delim); !ok || d != '}' {
+				stack[top].wantKey = !stack[top].wantKey
+			}
+		}
+		switch tok := tok.(type) {
+		case json.Delim:
+			switch tok {
+			case '{':
+				stack = append(stack, frame{object: true, wantKey: true})
+			case '[':
+				stack = append(stack, frame{})
+			default:
+				stack = stack[:len(stack)-1]
+			}
+		case string:
+			if isKey && top == 0 {
+				keys = append(keys, tok)
+			} else {
+				values = append(values, tok)
+			}
+		}
+	}
+}
+
+// errorVocabulary is the text of every error the pure core builds, made with
+// keys of at most three bytes, so FuzzMerge can tell template words from
+// leaked bytes.
+func errorVocabulary() string {
+	var b strings.Builder
+	add := func(err error) {
+		if err != nil {
+			b.WriteString(err.Error())
+			b.WriteByte('\n')
+		}
+	}
+	for _, text := range []string{"", "[]", "{", `{"A":1,"A":2}`, `{}x`, `{"A" 1}`, `{"A":"`} {
+		_, err := parseSecret([]byte(text))
+		add(err)
+	}
+	add(checkVars(map[string]string{"a-b": "", "c-d": ""}))
+	add(checkVars(map[string]string{"A": "\x00", "B": "\x00"}))
+	add(checkDenied(map[string]string{"LD_": "", "ENV": ""}, nil))
+	arn := "arn:aws:secretsmanager:us-east-1:123456789012:secret:s"
+	for _, env := range [][]string{
+		{"A=arn:aws:secretsmanager:x"},
+		{"A=arn:aws:secretsmanager:us-east-1:123456789012:nope:s"},
+		{"A=arn:aws:secretsmanager::123456789012:secret:s"},
+		{"A=arn:aws:secretsmanager:us-east-1:1:secret:s"},
+		{"A=arn:aws:secretsmanager:us-east-1:123456789012:secret:s\x01"},
+		{"A=" + arn + strings.Repeat("x", maxSecretIDLen)},
+	} {
+		_, err := findReferences(env)
+		add(err)
+	}
+	v := secretVersion{ID: "s"}
+	refs := []reference{{Name: "A", Version: v, JSONKey: "k"}}
+	for _, text := range []string{"x", `{"j":1}`, `{"k":"\u0000"}`} {
+		_, _, err := resolveReferences(refs, map[secretVersion]string{v: text})
+		add(err)
+	}
+	_, _, err := resolveReferences([]reference{{Name: "A", Version: v}}, map[secretVersion]string{v: "\x00"})
+	add(err)
+	return b.String()
+}
