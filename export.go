@@ -1,52 +1,188 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
+	"text/tabwriter"
+	"unicode/utf8"
 )
 
 // exportFormats are the formats of secretenv export.
 var exportFormats = map[string]bool{"dotenv": true, "env-file": true, "shell": true, "json": true}
 
 // writeExport prints the variables secretenv sets, sorted by name, in format.
+// The whole output is built before anything is written, so a value the
+// format cannot carry leaves stdout empty rather than holding half a file.
 func writeExport(w io.Writer, res mergeResult, format string) error {
-	names := sortedKeys(res.Set)
-	vals := make(map[string]string, len(names))
+	vals := setValues(res)
+	var out []byte
+	if format == "json" {
+		var err error
+		if out, err = exportJSON(vals); err != nil {
+			return err
+		}
+	} else {
+		line := map[string]func(name, value string) (string, error){
+			"dotenv":   dotenvLine,
+			"env-file": envFileLine,
+			"shell":    shellLine,
+		}[format]
+		if line == nil {
+			return fmt.Errorf("export: unknown format %q; use dotenv, env-file, shell or json", format)
+		}
+		var b strings.Builder
+		for _, name := range sortedKeys(vals) {
+			if !validKey(name) {
+				return fmt.Errorf("export: variable name %s cannot be written as %s; use --format json", quoteKey(name), format)
+			}
+			l, err := line(name, vals[name])
+			if err != nil {
+				return fmt.Errorf("export: %s: %w", name, err)
+			}
+			b.WriteString(l)
+			b.WriteByte('\n')
+		}
+		out = []byte(b.String())
+	}
+	_, err := w.Write(out)
+	return err
+}
+
+// setValues returns the final value of each name secretenv set.
+func setValues(res mergeResult) map[string]string {
+	vals := make(map[string]string, len(res.Set))
 	for _, kv := range res.Env {
 		name, value, _ := strings.Cut(kv, "=")
 		if _, ok := res.Set[name]; ok {
 			vals[name] = value
 		}
 	}
+	return vals
+}
+
+// envFileLine writes NAME=value for docker run --env-file, which takes the
+// rest of each line literally: no quoting exists, so a line break cannot be
+// carried (its reader splits lines and drops a trailing \r), and it refuses
+// a file that is not UTF-8.
+func envFileLine(name, value string) (string, error) {
+	if strings.ContainsAny(value, "\n\r") {
+		return "", fmt.Errorf("the value contains a line break, which docker's --env-file cannot carry; use --format dotenv, shell or json")
+	}
+	if !utf8.ValidString(value) {
+		return "", fmt.Errorf("the value is not valid UTF-8, which docker's --env-file refuses; use --format shell")
+	}
+	return name + "=" + value, nil
+}
+
+// dotenvLine writes one line of a Compose .env or env_file file. Compose
+// takes single-quoted values literally apart from \' (an escaped quote), so they are used when
+// the value has no quote, backslash or line break. Otherwise the value is
+// double-quoted, where Compose reads \\ \" \n \r as escapes and interpolates
+// $, so $ is written as $$ (Compose's literal dollar).
+func dotenvLine(name, value string) (string, error) {
+	if !strings.ContainsAny(value, "'\\\n\r") {
+		return name + "='" + value + "'", nil
+	}
 	var b strings.Builder
-	switch format {
-	case "json":
-		out, err := json.MarshalIndent(vals, "", "  ")
-		if err != nil {
-			return err
-		}
-		b.Write(out)
-		b.WriteByte('\n')
-	default:
-		for _, name := range names {
-			fmt.Fprintf(&b, "%s=%s\n", name, vals[name])
+	b.WriteString(name + `="`)
+	for i := 0; i < len(value); i++ {
+		switch c := value[i]; c {
+		case '\\':
+			b.WriteString(`\\`)
+		case '"':
+			b.WriteString(`\"`)
+		case '$':
+			b.WriteString(`$$`)
+		case '\n':
+			b.WriteString(`\n`)
+		case '\r':
+			b.WriteString(`\r`)
+		default:
+			b.WriteByte(c)
 		}
 	}
-	_, err := io.WriteString(w, b.String())
+	b.WriteByte('"')
+	return b.String(), nil
+}
+
+// shellLine writes a POSIX sh assignment: inside single quotes every byte is
+// literal, so only the quote itself needs care: it is written as a closing
+// quote, a backslash-escaped quote and an opening quote. The line is safe for
+// eval and for set -a; . FILE.
+func shellLine(name, value string) (string, error) {
+	return "export " + name + "='" + strings.ReplaceAll(value, "'", `'\''`) + "'", nil
+}
+
+// exportJSON writes one JSON object with keys sorted. encoding/json would
+// silently turn invalid UTF-8 into U+FFFD, changing the value, so such a
+// value is an error instead.
+func exportJSON(vals map[string]string) ([]byte, error) {
+	for _, name := range sortedKeys(vals) {
+		if !utf8.ValidString(vals[name]) {
+			return nil, fmt.Errorf("export: %s: the value is not valid UTF-8, which JSON cannot carry exactly; use --format shell", name)
+		}
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false) // <, > and & stay readable; JSON does not need them escaped
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(vals); err != nil {
+		return nil, fmt.Errorf("export: cannot encode JSON (%T)", err) // not err itself: it may quote a value
+	}
+	return buf.Bytes(), nil
+}
+
+// writeCheck prints, as an aligned table sorted by name, every variable a
+// secret touched and where its value comes from. It never prints a value.
+func writeCheck(w io.Writer, res mergeResult, environ []string) error {
+	var buf bytes.Buffer
+	tw := tabwriter.NewWriter(&buf, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "NAME\tSOURCE")
+	names := sortedKeys(res.Set)
+	for name := range res.Kept {
+		names = append(names, name)
+	}
+	for _, name := range sortedKeys(setOf(names)) {
+		fmt.Fprintf(tw, "%s\t%s\n", name, describeSource(name, res, environ))
+	}
+	tw.Flush()
+	_, err := w.Write(buf.Bytes())
 	return err
 }
 
-// writeCheck prints the names secretenv would set and where each came from.
-func writeCheck(w io.Writer, res mergeResult) error {
-	var b strings.Builder
-	for _, name := range sortedKeys(res.Set) {
-		fmt.Fprintf(&b, "%s\tfrom %s\n", name, res.Set[name].Secret)
+// describeSource says in a few words where name's value comes from.
+func describeSource(name string, res mergeResult, environ []string) string {
+	src, ok := res.Set[name]
+	switch {
+	case !ok:
+		return "environment, kept over secret " + res.Kept[name]
+	case src.Ref:
+		return "reference to " + src.Secret
+	case overrode(name, res, environ):
+		return "secret " + src.Secret + ", replacing the environment's value (--override)"
 	}
-	for _, name := range res.Skipped {
-		fmt.Fprintf(&b, "%s\tkept from the environment (also in %s)\n", name, res.Kept[name])
+	return "secret " + src.Secret
+}
+
+// overrode reports whether a secret replaced a variable the environment
+// already had, which happens only with --override. A reference replaces its
+// own variable by design and does not count.
+func overrode(name string, res mergeResult, environ []string) bool {
+	src, ok := res.Set[name]
+	if !ok || src.Ref {
+		return false
 	}
-	_, err := io.WriteString(w, b.String())
-	return err
+	_, had := lookupEnv(environ, name)
+	return had
+}
+
+func setOf(names []string) map[string]bool {
+	m := make(map[string]bool, len(names))
+	for _, n := range names {
+		m[n] = true
+	}
+	return m
 }

@@ -148,7 +148,7 @@ func run(ctx context.Context, args, environ []string, stdout, stderr io.Writer) 
 	case "export":
 		return writeExport(stdout, res, opts.format)
 	case "check":
-		return writeCheck(stdout, res)
+		return writeCheck(stdout, res, environ)
 	}
 	cancel(nil)
 	return execCommand(cmd, res.Env, res.Set)

@@ -1,0 +1,514 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// The flag has its own name so that it cannot clash with another golden test
+// of the package: go test . -run 'Export|Check' -update-export
+var updateExport = flag.Bool("update-export", false, "rewrite testdata/*.golden of export and check")
+
+// nastyValues are values that break naive quoting: quotes of every kind,
+// shell and Compose expansion, backslashes in every position, line breaks,
+// comment marks, leading and trailing blanks, UTF-8 and the empty string.
+var nastyValues = []string{
+	"",
+	"plain",
+	"it's",
+	"''",
+	`"double"`,
+	`say "hi" to 'them'`,
+	"$HOME ${HOME} $$ $1 $ ${",
+	"$(id) `id` ; rm -rf / &",
+	`back\slash`,
+	`trailing backslash\`,
+	`\`,
+	`\\`,
+	`\'`,
+	`\"`,
+	`\n is not a newline`,
+	`\$HOME`,
+	"line1\nline2\n",
+	"\n",
+	"cr\r\nlf\r",
+	"tab\there\t",
+	"# not a comment",
+	"value # not a comment either",
+	"  leading and trailing  ",
+	"ünïcødé ✓ 日本語 🙂",
+	"=equals=at=the=ends=",
+	"-n",
+	"\x01\x1b[31m\x7f",
+	`{"json": ["a", 1, null]}`,
+	"'$'\\n'\"`",
+}
+
+// nastyResult is a mergeResult that sets V00, V01, ... to values, with
+// unrelated variables around them that export must leave out.
+func nastyResult(values []string) (mergeResult, map[string]string) {
+	res := mergeResult{
+		Env:     []string{"PATH=/usr/bin:/bin", "KEPT=from the environment"},
+		Set:     map[string]source{},
+		Kept:    map[string]string{"KEPT": "app/prod"},
+		Skipped: []string{"KEPT"},
+	}
+	want := map[string]string{}
+	for i, v := range values {
+		name := fmt.Sprintf("V%02d", i)
+		res.Env = append(res.Env, name+"="+v)
+		res.Set[name] = source{Secret: "app/prod"}
+		want[name] = v
+	}
+	return res, want
+}
+
+func export(t *testing.T, res mergeResult, format string) string {
+	t.Helper()
+	var out bytes.Buffer
+	if err := writeExport(&out, res, format); err != nil {
+		t.Fatalf("export --format %s: %v", format, err)
+	}
+	return out.String()
+}
+
+// compareVars reports each name whose value differs, quoting both with %q.
+func compareVars(t *testing.T, got, want map[string]string) {
+	t.Helper()
+	for name, w := range want {
+		g, ok := got[name]
+		switch {
+		case !ok:
+			t.Errorf("%s missing after the round trip (want %q)", name, w)
+		case g != w:
+			t.Errorf("%s = %q after the round trip, want %q", name, g, w)
+		}
+	}
+	for name := range got {
+		if _, ok := want[name]; !ok {
+			t.Errorf("%s appeared but secretenv did not set it", name)
+		}
+	}
+}
+
+// TestExportShellRoundTrip reads the shell format back through the real sh
+// (dash on Debian), both sourced under set -a and through eval.
+func TestExportShellRoundTrip(t *testing.T) {
+	t.Parallel()
+	sh, err := exec.LookPath("sh")
+	if err != nil {
+		t.Fatal("sh is needed to test the shell format: ", err)
+	}
+	values := append([]string{"\xff\xfe not UTF-8"}, nastyValues...) // sh carries any byte
+	res, want := nastyResult(values)
+	file := filepath.Join(t.TempDir(), "vars.sh")
+	if err := os.WriteFile(file, []byte(export(t, res, "shell")), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ name, script string }{
+		{"set -a and dot", `set -a; . "$1"; exec env -0`},
+		{"eval", `eval "$(cat "$1")"; exec env -0`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			cmd := exec.Command(sh, "-c", tc.script, "sh", file)
+			cmd.Env = []string{"PATH=" + os.Getenv("PATH")}
+			var stderr bytes.Buffer
+			cmd.Stderr = &stderr
+			out, err := cmd.Output()
+			if err != nil {
+				t.Fatalf("sh: %v: %s", err, stderr.String())
+			}
+			got := map[string]string{}
+			for _, kv := range strings.Split(string(out), "\x00") {
+				if name, value, ok := strings.Cut(kv, "="); ok && strings.HasPrefix(name, "V") {
+					got[name] = value
+				}
+			}
+			compareVars(t, got, want)
+		})
+	}
+}
+
+// TestExportJSONRoundTrip reads the json format back with Python's json
+// module, which writes each pair NUL-separated so any value survives.
+func TestExportJSONRoundTrip(t *testing.T) {
+	t.Parallel()
+	python, err := exec.LookPath("python3")
+	if err != nil {
+		t.Fatal("python3 is needed to test the json format: ", err)
+	}
+	res, want := nastyResult(nastyValues)
+	const script = `import json, sys
+d = json.load(sys.stdin)
+assert list(d) == sorted(d), "keys are not sorted"
+sys.stdout.buffer.write(b"".join((k + "=" + v).encode() + b"\0" for k, v in d.items()))`
+	cmd := exec.Command(python, "-c", script)
+	cmd.Stdin = strings.NewReader(export(t, res, "json"))
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("python3: %v: %s", err, stderr.String())
+	}
+	got := map[string]string{}
+	for _, kv := range strings.Split(strings.TrimSuffix(string(out), "\x00"), "\x00") {
+		name, value, _ := strings.Cut(kv, "=")
+		got[name] = value
+	}
+	compareVars(t, got, want)
+}
+
+// TestExportDotenvRoundTrip reads the dotenv format back with a parser built
+// from Compose's documented rules.
+func TestExportDotenvRoundTrip(t *testing.T) {
+	t.Parallel()
+	res, want := nastyResult(nastyValues)
+	text := export(t, res, "dotenv")
+	if n := strings.Count(text, "\n"); n != len(want) {
+		t.Errorf("dotenv output has %d lines for %d variables; each variable must be one line", n, len(want))
+	}
+	got, err := parseComposeDotenv(text)
+	if err != nil {
+		t.Fatalf("parsing the dotenv output: %v\n%s", err, text)
+	}
+	compareVars(t, got, want)
+}
+
+// TestExportEnvFileRoundTrip reads the env-file format back by docker's
+// rules: one NAME=value per line, the value taken literally.
+func TestExportEnvFileRoundTrip(t *testing.T) {
+	t.Parallel()
+	var values []string
+	for _, v := range nastyValues {
+		if !strings.ContainsAny(v, "\r\n") {
+			values = append(values, v)
+		}
+	}
+	res, want := nastyResult(values)
+	got, err := parseDockerEnvFile(export(t, res, "env-file"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	compareVars(t, got, want)
+}
+
+// TestExportRefuses checks that a value a format cannot carry is an error
+// naming the key, and that nothing at all is written then.
+func TestExportRefuses(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name, format, key, value, want string
+	}{
+		{"newline in env-file", "env-file", "CERT", "-----BEGIN\nEND-----", "CERT: the value contains a line break"},
+		{"carriage return in env-file", "env-file", "CRLF", "a\r", "CRLF: the value contains a line break"},
+		{"invalid UTF-8 in env-file", "env-file", "BIN", "\xff", "BIN: the value is not valid UTF-8"},
+		{"invalid UTF-8 in json", "json", "BIN", "ok\xffok", "BIN: the value is not valid UTF-8"},
+		{"reference name sh cannot assign", "shell", "my-var", "some-value", `variable name "my-var" cannot be written as shell`},
+		{"reference name in dotenv", "dotenv", "a.b", "some-value", `variable name "a.b" cannot be written as dotenv`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			res := mergeResult{
+				Env: []string{"AAA_FIRST=fine", tc.key + "=" + tc.value, "ZZZ_LAST=fine"},
+				Set: map[string]source{"AAA_FIRST": {Secret: "s"}, tc.key: {Secret: "s"}, "ZZZ_LAST": {Secret: "s"}},
+			}
+			var out bytes.Buffer
+			err := writeExport(&out, res, tc.format)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("error %v, want one containing %q", err, tc.want)
+			}
+			if err != nil && strings.Contains(err.Error(), tc.value) {
+				t.Errorf("error %q contains the value", err)
+			}
+			if out.Len() != 0 {
+				t.Errorf("wrote %q before failing; stdout must stay empty", out.String())
+			}
+		})
+	}
+}
+
+// goldenResult is a small, realistic merge for the golden files.
+func goldenResult() (mergeResult, []string) {
+	environ := []string{
+		"PATH=/usr/local/bin:/usr/bin:/bin",
+		"DEBUG=true",
+		"DB_PASSWORD=arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/db-AbCdEf:password::",
+	}
+	res := mergeResult{
+		Env: []string{
+			"PATH=/usr/local/bin:/usr/bin:/bin",
+			"DEBUG=true",
+			"DB_PASSWORD=p@ss'word$1",
+			"ALLOWED_HOSTS=app.example.com",
+			"DATABASE_URL=postgres://app@db.internal:5432/app",
+			"DJANGO_SECRET_KEY=k$9#x'q\\z\"w",
+			"EMPTY=",
+			"WORKERS=4",
+		},
+		Set: map[string]source{
+			"WORKERS":           {Secret: "myapp/prod"},
+			"DB_PASSWORD":       {Secret: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/db-AbCdEf", Ref: true},
+			"ALLOWED_HOSTS":     {Secret: "myapp/common"},
+			"DATABASE_URL":      {Secret: "myapp/prod"},
+			"DJANGO_SECRET_KEY": {Secret: "myapp/prod"},
+			"EMPTY":             {Secret: "myapp/common"},
+		},
+		Kept:    map[string]string{"DEBUG": "myapp/common"},
+		Skipped: []string{"DEBUG"},
+	}
+	return res, environ
+}
+
+// TestExportGolden pins each format's exact text, which people read and
+// other tools parse.
+func TestExportGolden(t *testing.T) {
+	t.Parallel()
+	res, _ := goldenResult()
+	for _, format := range []string{"dotenv", "env-file", "shell", "json"} {
+		t.Run(format, func(t *testing.T) {
+			t.Parallel()
+			golden(t, "export."+format+".golden", export(t, res, format))
+		})
+	}
+}
+
+// TestDescribeSource covers each kind of source check can name.
+func TestDescribeSource(t *testing.T) {
+	t.Parallel()
+	res := mergeResult{
+		Set: map[string]source{
+			"NEW":      {Secret: "app/prod"},
+			"REPLACED": {Secret: "app/prod"},
+			"REF":      {Secret: "arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf", Ref: true},
+		},
+		Kept: map[string]string{"KEPT": "app/common"},
+	}
+	environ := []string{"REPLACED=old", "KEPT=mine", "REF=arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf"}
+	for _, tc := range []struct{ name, want string }{
+		{"NEW", "secret app/prod"},
+		{"REPLACED", "secret app/prod, replacing the environment's value (--override)"},
+		{"REF", "reference to arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf"},
+		{"KEPT", "environment, kept over secret app/common"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := describeSource(tc.name, res, environ); got != tc.want {
+				t.Errorf("describeSource(%s) = %q, want %q", tc.name, got, tc.want)
+			}
+		})
+	}
+}
+
+// TestCheckGolden pins check's table: names and sources, never values.
+func TestCheckGolden(t *testing.T) {
+	t.Parallel()
+	res, environ := goldenResult()
+	var out bytes.Buffer
+	if err := writeCheck(&out, res, environ); err != nil {
+		t.Fatal(err)
+	}
+	for _, kv := range res.Env {
+		if _, v, _ := strings.Cut(kv, "="); len(v) > 3 && strings.Contains(out.String(), v) {
+			t.Errorf("check printed the value %q", v)
+		}
+	}
+	golden(t, "check.golden", out.String())
+}
+
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *updateExport {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -run 'Export|Check' -update-export to create it)", err)
+	}
+	if got != string(want) {
+		t.Errorf("%s differs (go test -run 'Export|Check' -update-export rewrites it)\ngot:\n%s\nwant:\n%s", path, got, want)
+	}
+}
+
+// parseDockerEnvFile follows docker run --env-file: blank lines and lines
+// starting with # are skipped, leading whitespace is trimmed, and the rest of
+// the line after the first = is the value, byte for byte.
+func parseDockerEnvFile(text string) (map[string]string, error) {
+	out := map[string]string{}
+	for _, line := range strings.Split(strings.TrimSuffix(text, "\n"), "\n") {
+		line = strings.TrimLeft(line, " \t")
+		if line == "" || line[0] == '#' {
+			continue
+		}
+		name, value, ok := strings.Cut(line, "=")
+		if !ok || name == "" || strings.ContainsAny(name, " \t") {
+			return nil, fmt.Errorf("bad env-file line %q", line)
+		}
+		out[name] = value
+	}
+	return out, nil
+}
+
+// parseComposeDotenv reads text by the rules Docker documents for Compose
+// environment files (docs.docker.com "Syntax for environment files" and
+// "Interpolation"), strictly: anything the rules leave open, or that Compose
+// would interpolate, is an error, so the test fails rather than guess.
+//
+//   - Blank lines and lines starting with # are ignored; a line is NAME=VALUE,
+//     optionally after "export ".
+//   - Single-quoted values are literal, except that \' is a quote.
+//   - Double-quoted values understand \n, \r, \t, \\ and \"; $$ is a literal
+//     $; any other $ is interpolation.
+//   - Unquoted values end at the line's end or at " #", trailing blanks
+//     dropped, and are interpolated like double-quoted ones.
+func parseComposeDotenv(text string) (map[string]string, error) {
+	out := map[string]string{}
+	for s := text; ; {
+		s = strings.TrimLeft(s, " \t\r\n")
+		if s == "" {
+			return out, nil
+		}
+		if s[0] == '#' {
+			_, s, _ = strings.Cut(s, "\n")
+			continue
+		}
+		s = strings.TrimPrefix(s, "export ")
+		name, rest, ok := strings.Cut(s, "=")
+		if !ok || strings.Contains(name, "\n") || !validKey(name) {
+			return nil, fmt.Errorf("no NAME= at %q", firstLine(s))
+		}
+		var value string
+		var err error
+		switch {
+		case strings.HasPrefix(rest, "'"):
+			value, s, err = composeQuoted(rest[1:], '\'')
+		case strings.HasPrefix(rest, `"`):
+			value, s, err = composeQuoted(rest[1:], '"')
+		default:
+			var line string
+			line, s, _ = strings.Cut(rest, "\n")
+			line, _, _ = strings.Cut(line, " #")
+			value, err = composeDollars(strings.TrimRight(line, " \t"))
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		if _, dup := out[name]; dup {
+			return nil, fmt.Errorf("%s: set twice", name)
+		}
+		out[name] = value
+		// After a closing quote only blanks and a comment may follow.
+		tail, after, _ := strings.Cut(s, "\n")
+		if t := strings.TrimLeft(tail, " \t"); t != "" && t[0] != '#' {
+			return nil, fmt.Errorf("%s: text after the closing quote: %q", name, tail)
+		}
+		s = after
+	}
+}
+
+// composeQuoted reads a quoted value up to its closing quote and returns the
+// value and the text after the quote.
+func composeQuoted(s string, quote byte) (value, rest string, err error) {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == quote:
+			return b.String(), s[i+1:], nil
+		case c == '\\' && i+1 < len(s):
+			i++
+			e := s[i]
+			switch {
+			case e == quote:
+				b.WriteByte(quote)
+			case quote == '"' && e == '\\':
+				b.WriteByte('\\')
+			case quote == '"' && e == 'n':
+				b.WriteByte('\n')
+			case quote == '"' && e == 'r':
+				b.WriteByte('\r')
+			case quote == '"' && e == 't':
+				b.WriteByte('\t')
+			case quote == '\'':
+				b.WriteByte('\\') // literal, as in the docs' 'some\tvalue'
+				b.WriteByte(e)
+			default: // the documentation does not say, and parsers differ
+				return "", "", fmt.Errorf("backslash before %q inside %c quotes", e, quote)
+			}
+		case c == '$' && quote == '"':
+			if i+1 < len(s) && s[i+1] == '$' {
+				b.WriteByte('$')
+				i++
+				continue
+			}
+			return "", "", errors.New("unescaped $ inside double quotes would be interpolated")
+		case c == '\n' || c == '\r':
+			return "", "", fmt.Errorf("line break inside %c quotes", quote)
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return "", "", fmt.Errorf("no closing %c", quote)
+}
+
+// composeDollars applies the rule for unquoted text: $$ is $, any other $ is
+// interpolation, which an exact export must never rely on.
+func composeDollars(s string) (string, error) {
+	if strings.Contains(strings.ReplaceAll(s, "$$", ""), "$") {
+		return "", errors.New("unescaped $ would be interpolated")
+	}
+	return strings.ReplaceAll(s, "$$", "$"), nil
+}
+
+func firstLine(s string) string {
+	line, _, _ := strings.Cut(s, "\n")
+	return line
+}
+
+// TestParseComposeDotenv checks the test's own parser against the examples
+// in Compose's documentation, so a round trip through it means something.
+func TestParseComposeDotenv(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ in, want string }{
+		{"VAR=VAL", "VAL"},
+		{`VAR="VAL"`, "VAL"},
+		{"VAR='VAL'", "VAL"},
+		{"VAR=VAL # comment", "VAL"},
+		{"VAR=VAL# not a comment", "VAL# not a comment"},
+		{`VAR="VAL # not a comment"`, "VAL # not a comment"},
+		{`VAR="VAL" # comment`, "VAL"},
+		{"VAR='$OTHER'", "$OTHER"},
+		{"VAR='${OTHER}'", "${OTHER}"},
+		{`VAR='Let\'s go!'`, "Let's go!"},
+		{`VAR="{\"hello\": \"json\"}"`, `{"hello": "json"}`},
+		{`VAR="some\tvalue"`, "some\tvalue"},
+		{`VAR='some\tvalue'`, `some\tvalue`},
+		{`VAR=some\tvalue`, `some\tvalue`},
+		{`VAR="$$HOME"`, "$HOME"},
+	} {
+		got, err := parseComposeDotenv(tc.in + "\n")
+		if tc.want == "" {
+			if err == nil {
+				t.Errorf("%s: parsed as %q, want the strict parser to refuse", tc.in, got["VAR"])
+			}
+			continue
+		}
+		if err != nil || got["VAR"] != tc.want {
+			t.Errorf("%s: got %q, %v; want %q", tc.in, got["VAR"], err, tc.want)
+		}
+	}
+	for _, bad := range []string{`VAR="$HOME"`, "VAR=$HOME", `VAR="open`, `VAR="a"b`} {
+		if got, err := parseComposeDotenv(bad + "\n"); err == nil {
+			t.Errorf("%s: parsed as %q, want an error", bad, got)
+		}
+	}
+}
