@@ -76,7 +76,7 @@ func load(ctx context.Context, opts options, environ []string, log *slog.Logger)
 		return mergeResult{}, err
 	}
 	res := mergeEnv(environ, layers, refVals, refSecret, opts.override)
-	logMerge(log, res)
+	logMerge(log, res, environ)
 	return res, nil
 }
 
@@ -182,15 +182,18 @@ func resolveReferences(refs []reference, texts map[secretVersion]string) (vals, 
 }
 
 // logMerge logs, with --verbose, the names set, kept and overridden.
-func logMerge(log *slog.Logger, res mergeResult) {
+func logMerge(log *slog.Logger, res mergeResult, environ []string) {
 	if !log.Enabled(context.Background(), slog.LevelDebug) {
 		return
 	}
 	for _, name := range sortedKeys(res.Set) {
 		src := res.Set[name]
 		how := "set"
-		if src.Ref {
+		switch {
+		case src.Ref:
 			how = "resolved reference"
+		case overrode(name, res, environ):
+			how = "overridden"
 		}
 		log.Debug(how, "name", name, "from", src.Secret)
 	}

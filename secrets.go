@@ -65,6 +65,7 @@ func newSecretStore(ctx context.Context, region string, timeout time.Duration, l
 	if err != nil {
 		return nil, describeConfigError(err)
 	}
+	logCredentialSource(ctx, cfg, log)
 	return &secretStore{cfg: cfg, log: log, timeout: timeout, clients: make(map[string]*secretsmanager.Client)}, nil
 }
 
@@ -177,11 +178,11 @@ func (s *secretStore) fetch(ctx context.Context, v secretVersion) (string, error
 		in.VersionId = aws.String(v.VersionID)
 	}
 	start := time.Now()
-	var attempts int
+	var tr requestTrace
 	out, err := s.client(region).GetSecretValue(ctx, in, func(o *secretsmanager.Options) {
-		o.APIOptions = append(o.APIOptions, countAttempts(&attempts))
+		o.APIOptions = append(o.APIOptions, traceAttempts(&tr))
 	})
-	s.log.Debug("fetched secret", "secret", v.String(), "region", region, "duration", time.Since(start).Round(time.Millisecond), "attempts", attempts, "ok", err == nil)
+	s.log.Debug("fetched secret", "secret", v.String(), "region", region, "endpoint", tr.endpoint, "duration", time.Since(start).Round(time.Millisecond), "attempts", tr.attempts, "ok", err == nil)
 	if err != nil {
 		if cause := context.Cause(ctx); cause != nil && !errors.Is(cause, context.DeadlineExceeded) {
 			return "", cause // cancelled by a signal or by another secret's failure
@@ -308,14 +309,46 @@ func describeConfigError(err error) error {
 	return fmt.Errorf("cannot load AWS configuration (%T); check the AWS_* settings", errors.Unwrap(err))
 }
 
-// countAttempts adds a middleware counting the HTTP attempts of one call,
-// retries included, for --verbose.
-func countAttempts(n *int) func(*middleware.Stack) error {
+// requestTrace is what --verbose reports about one call.
+type requestTrace struct {
+	attempts int    // HTTP attempts, retries included
+	endpoint string // scheme://host the last attempt went to
+}
+
+// traceAttempts adds a middleware that fills tr for one call. It sits at the
+// end of the finalize step, after the retry loop, endpoint resolution and
+// signing, so it sees every attempt and its final URL (never a body).
+func traceAttempts(tr *requestTrace) func(*middleware.Stack) error {
 	return func(st *middleware.Stack) error {
-		return st.Finalize.Add(middleware.FinalizeMiddlewareFunc("secretenvCountAttempts",
+		return st.Finalize.Add(middleware.FinalizeMiddlewareFunc("secretenvTraceAttempts",
 			func(ctx context.Context, in middleware.FinalizeInput, next middleware.FinalizeHandler) (middleware.FinalizeOutput, middleware.Metadata, error) {
-				*n++
+				tr.attempts++
+				if req, ok := in.Request.(*smithyhttp.Request); ok && req.URL != nil {
+					tr.endpoint = req.URL.Scheme + "://" + req.URL.Host
+				}
 				return next.HandleFinalize(ctx, in)
 			}), middleware.After)
 	}
+}
+
+// logCredentialSource logs, with --verbose, which provider of the SDK's
+// chain supplied credentials (EnvConfigCredentials, SharedConfigCredentials,
+// CredentialsEndpointProvider for ECS, WebIdentityCredentials for IRSA, ...).
+// The credentials are cached, so the fetches that follow reuse them. Neither
+// the keys nor the provider's error text is logged: the error can quote a
+// credential endpoint's response.
+func logCredentialSource(ctx context.Context, cfg aws.Config, log *slog.Logger) {
+	if !log.Enabled(ctx, slog.LevelDebug) || cfg.Credentials == nil {
+		return
+	}
+	creds, err := cfg.Credentials.Retrieve(ctx)
+	if err != nil {
+		inner := errors.Unwrap(err)
+		if inner == nil {
+			inner = err
+		}
+		log.Debug("credentials", "ok", false, "error", fmt.Sprintf("%T", inner))
+		return
+	}
+	log.Debug("credentials", "source", creds.Source, "ok", true)
 }
