@@ -198,7 +198,11 @@ func parseArgs(args, environ []string, stdout io.Writer) (opts options, sub stri
 		sub = rest[0]
 		rest, err = parse(rest[1:])
 		if err == nil && len(rest) > 0 {
-			err = usageError("%s takes no arguments, got %q", sub, strings.TrimPrefix(rest[0], "--"))
+			extra := rest[0]
+			if extra == "--" && len(rest) > 1 { // parse's mark, not a word the user gave
+				extra = rest[1]
+			}
+			err = usageError("%s takes no arguments, got %q", sub, extra)
 		}
 	}
 	if errors.Is(err, flag.ErrHelp) {
