@@ -1,0 +1,266 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+// update rewrites testdata/help.golden: go test -run TestHelp -update
+var update = flag.Bool("update", false, "rewrite testdata/help.golden")
+
+func TestParseArgs(t *testing.T) {
+	t.Parallel()
+	defaults := options{references: true, timeout: 30 * time.Second, format: "dotenv"}
+	with := func(f func(*options)) options {
+		o := defaults
+		f(&o)
+		return o
+	}
+	tests := []struct {
+		name    string
+		args    []string
+		environ []string
+		want    options
+		sub     string
+		cmd     []string
+	}{
+		{"command after --", []string{"--", "env"}, nil, defaults, "", []string{"env"}},
+		{"command without --", []string{"env", "-0"}, nil, defaults, "", []string{"env", "-0"}},
+		{"a program named export after -- is a command", []string{"--", "export", "A=1"}, nil, defaults, "", []string{"export", "A=1"}},
+		{"a program named check after -- is a command", []string{"--override", "--", "check"}, nil, with(func(o *options) { o.override = true }), "", []string{"check"}},
+		{"export is a subcommand", []string{"export"}, nil, defaults, "export", nil},
+		{"check is a subcommand", []string{"check"}, nil, defaults, "check", nil},
+		{"export format after the word", []string{"export", "--format", "json"}, nil, with(func(o *options) { o.format = "json" }), "export", nil},
+		{"export format before the word", []string{"--format=shell", "export"}, nil, with(func(o *options) { o.format = "shell" }), "export", nil},
+		{"flags after the subcommand", []string{"check", "--override"}, nil, with(func(o *options) { o.override = true }), "check", nil},
+		{"argv kept exactly, literal -- included", []string{"--", "sh", "-c", `echo "$@"`, "--", "", "-x", "--"}, nil, defaults, "", []string{"sh", "-c", `echo "$@"`, "--", "", "-x", "--"}},
+		{"-- as the command's first word", []string{"--", "--", "x"}, nil, defaults, "", []string{"--", "x"}},
+		{"flags after the command belong to it", []string{"env", "--override", "--secret-id", "x"}, nil, defaults, "", []string{"env", "--override", "--secret-id", "x"}},
+		{"secret ids repeat in order", []string{"--secret-id", "a", "--secret-id=b", "--", "true"}, nil, with(func(o *options) { o.secretIDs = []string{"a", "b"} }), "", []string{"true"}},
+		{"SECRET_ID comma list", []string{"true"}, []string{"SECRET_ID=common,prod,arn:aws:secretsmanager:us-east-1:123456789012:secret:x"}, with(func(o *options) {
+			o.secretIDs = []string{"common", "prod", "arn:aws:secretsmanager:us-east-1:123456789012:secret:x"}
+		}), "", []string{"true"}},
+		{"SECRET_ID empty entries kept for load to refuse", []string{"true"}, []string{"SECRET_ID=a,,b"}, with(func(o *options) { o.secretIDs = []string{"a", "", "b"} }), "", []string{"true"}},
+		{"flag beats SECRET_ID", []string{"--secret-id", "flag", "true"}, []string{"SECRET_ID=env"}, with(func(o *options) { o.secretIDs = []string{"flag"} }), "", []string{"true"}},
+		{"AWS_REGION", []string{"true"}, []string{"AWS_DEFAULT_REGION=eu-west-1", "AWS_REGION=us-west-2"}, with(func(o *options) { o.region = "us-west-2" }), "", []string{"true"}},
+		{"AWS_DEFAULT_REGION when AWS_REGION is empty", []string{"true"}, []string{"AWS_REGION=", "AWS_DEFAULT_REGION=eu-west-1"}, with(func(o *options) { o.region = "eu-west-1" }), "", []string{"true"}},
+		{"--region beats AWS_REGION", []string{"--region", "ap-south-1", "true"}, []string{"AWS_REGION=us-west-2"}, with(func(o *options) { o.region = "ap-south-1" }), "", []string{"true"}},
+		{"SECRETENV_OVERRIDE", []string{"true"}, []string{"SECRETENV_OVERRIDE=true"}, with(func(o *options) { o.override = true }), "", []string{"true"}},
+		{"SECRETENV_OVERRIDE=1", []string{"true"}, []string{"SECRETENV_OVERRIDE=1"}, with(func(o *options) { o.override = true }), "", []string{"true"}},
+		{"--override=false beats SECRETENV_OVERRIDE", []string{"--override=false", "true"}, []string{"SECRETENV_OVERRIDE=true"}, defaults, "", []string{"true"}},
+		{"SECRETENV_ALLOW_KEYS", []string{"true"}, []string{"SECRETENV_ALLOW_KEYS=LD_PRELOAD,NODE_OPTIONS"}, with(func(o *options) { o.allowKeys = []string{"LD_PRELOAD", "NODE_OPTIONS"} }), "", []string{"true"}},
+		{"--allow-key beats SECRETENV_ALLOW_KEYS", []string{"--allow-key", "PYTHONPATH", "true"}, []string{"SECRETENV_ALLOW_KEYS=LD_PRELOAD"}, with(func(o *options) { o.allowKeys = []string{"PYTHONPATH"} }), "", []string{"true"}},
+		{"--no-references", []string{"--no-references", "true"}, nil, with(func(o *options) { o.references = false }), "", []string{"true"}},
+		{"SECRETENV_REFERENCES=false", []string{"true"}, []string{"SECRETENV_REFERENCES=false"}, with(func(o *options) { o.references = false }), "", []string{"true"}},
+		{"--no-references beats SECRETENV_REFERENCES=true", []string{"--no-references", "true"}, []string{"SECRETENV_REFERENCES=true"}, with(func(o *options) { o.references = false }), "", []string{"true"}},
+		{"--no-references=false beats SECRETENV_REFERENCES=false", []string{"--no-references=false", "true"}, []string{"SECRETENV_REFERENCES=false"}, defaults, "", []string{"true"}},
+		{"SECRETENV_TIMEOUT", []string{"true"}, []string{"SECRETENV_TIMEOUT=2m"}, with(func(o *options) { o.timeout = 2 * time.Minute }), "", []string{"true"}},
+		{"--timeout beats SECRETENV_TIMEOUT", []string{"--timeout", "5s", "true"}, []string{"SECRETENV_TIMEOUT=2m"}, with(func(o *options) { o.timeout = 5 * time.Second }), "", []string{"true"}},
+		{"SECRETENV_LOG=debug", []string{"true"}, []string{"SECRETENV_LOG=debug"}, with(func(o *options) { o.verbose = true }), "", []string{"true"}},
+		{"SECRETENV_LOG=info is quiet", []string{"true"}, []string{"SECRETENV_LOG=info"}, defaults, "", []string{"true"}},
+		{"--verbose=false beats SECRETENV_LOG=debug", []string{"--verbose=false", "true"}, []string{"SECRETENV_LOG=debug"}, defaults, "", []string{"true"}},
+		{"first environment entry wins", []string{"true"}, []string{"SECRET_ID=first", "SECRET_ID=second"}, with(func(o *options) { o.secretIDs = []string{"first"} }), "", []string{"true"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var stdout bytes.Buffer
+			args := slices.Clone(tc.args)
+			opts, sub, cmd, err := parseArgs(args, tc.environ, &stdout)
+			if err != nil {
+				t.Fatalf("parseArgs(%q): %v", tc.args, err)
+			}
+			if !slices.Equal(args, tc.args) {
+				t.Errorf("parseArgs changed its argument to %q", args)
+			}
+			if sub != tc.sub || !slices.Equal(cmd, tc.cmd) {
+				t.Errorf("parseArgs(%q) = sub %q, cmd %q; want %q, %q", tc.args, sub, cmd, tc.sub, tc.cmd)
+			}
+			if !equalOptions(opts, tc.want) {
+				t.Errorf("options = %+v\nwant      %+v", opts, tc.want)
+			}
+			if stdout.Len() != 0 {
+				t.Errorf("parseArgs wrote %q to stdout", stdout.String())
+			}
+		})
+	}
+}
+
+func equalOptions(a, b options) bool {
+	return slices.Equal(a.secretIDs, b.secretIDs) && slices.Equal(a.allowKeys, b.allowKeys) &&
+		a.region == b.region && a.override == b.override && a.references == b.references &&
+		a.timeout == b.timeout && a.verbose == b.verbose && a.format == b.format
+}
+
+func TestParseArgsErrors(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		args    []string
+		environ []string
+		want    string
+	}{
+		{"no arguments", nil, nil, "no command given"},
+		{"flags only", []string{"--override"}, nil, "no command given"},
+		{"-- alone", []string{"--"}, nil, "no command after --"},
+		{"unknown flag", []string{"--nope", "true"}, nil, "flag provided but not defined: -nope"},
+		{"flag without its value", []string{"--secret-id"}, nil, "flag needs an argument"},
+		{"bad --timeout", []string{"--timeout", "soon", "true"}, nil, "invalid value"},
+		{"zero --timeout", []string{"--timeout", "0s", "true"}, nil, "timeout 0s must be positive"},
+		{"negative SECRETENV_TIMEOUT", []string{"true"}, []string{"SECRETENV_TIMEOUT=-1s"}, "timeout -1s must be positive"},
+		{"SECRETENV_TIMEOUT without a unit", []string{"true"}, []string{"SECRETENV_TIMEOUT=30"}, `SECRETENV_TIMEOUT="30" is not a duration such as 30s or 2m`},
+		{"bad SECRETENV_OVERRIDE", []string{"true"}, []string{"SECRETENV_OVERRIDE=yes"}, `SECRETENV_OVERRIDE="yes" is not true or false`},
+		{"bad SECRETENV_REFERENCES", []string{"true"}, []string{"SECRETENV_REFERENCES=off"}, `SECRETENV_REFERENCES="off" is not true or false`},
+		{"bad SECRETENV_LOG", []string{"true"}, []string{"SECRETENV_LOG=trace"}, `SECRETENV_LOG="trace" is not debug, info, warn or error`},
+		{"export with an argument", []string{"export", "extra"}, nil, `export takes no arguments, got "extra"`},
+		{"export with a command after --", []string{"export", "--", "env"}, nil, `export takes no arguments, got "env"`},
+		{"check with an argument", []string{"check", "now"}, nil, `check takes no arguments, got "now"`},
+		{"unknown export format", []string{"export", "--format", "yaml"}, nil, `unknown export format "yaml"; use dotenv, env-file, shell or json`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var stdout bytes.Buffer
+			_, _, _, err := parseArgs(tc.args, tc.environ, &stdout)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("parseArgs(%q) = %v, want an error containing %q", tc.args, err, tc.want)
+			}
+			if strings.Contains(err.Error(), "\n") {
+				t.Errorf("error %q is more than one line", err)
+			}
+			if stdout.Len() != 0 {
+				t.Errorf("parseArgs wrote %q to stdout", stdout.String())
+			}
+		})
+	}
+}
+
+func TestHelp(t *testing.T) {
+	t.Parallel()
+	for _, args := range [][]string{{"--help"}, {"-h"}, {"-help"}, {"--override", "--help", "env"}, {"export", "--help"}} {
+		t.Run(strings.Join(args, " "), func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			if err := run(context.Background(), args, nil, &stdout, &stderr); err != nil {
+				t.Fatalf("run(%q): %v", args, err)
+			}
+			checkGolden(t, "help.golden", stdout.String())
+			if stderr.Len() != 0 {
+				t.Errorf("--help wrote %q to stderr", stderr.String())
+			}
+		})
+	}
+}
+
+// checkGolden compares got with testdata/name, or rewrites the file with -update.
+func checkGolden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (go test -run TestHelp -update creates it)", err)
+	}
+	if got != string(want) {
+		t.Errorf("output differs from %s (go test -run TestHelp -update rewrites it)\ngot:\n%s\nwant:\n%s", path, got, want)
+	}
+}
+
+func TestVersion(t *testing.T) {
+	// Not parallel: it sets the package's version variable.
+	old := version
+	t.Cleanup(func() { version = old })
+	for _, tc := range []struct{ stamped, want string }{
+		{"v1.2.3", "secretenv v1.2.3\n"},
+		{"", "secretenv " + versionString() + "\n"},
+	} {
+		version = tc.stamped
+		var stdout, stderr bytes.Buffer
+		if err := run(context.Background(), []string{"--version", "--", "env"}, nil, &stdout, &stderr); err != nil {
+			t.Fatal(err)
+		}
+		if stdout.String() != tc.want || stderr.Len() != 0 {
+			t.Errorf("--version with version %q printed %q (stderr %q), want %q", tc.stamped, stdout.String(), stderr.String(), tc.want)
+		}
+	}
+	version = ""
+	if v := versionString(); v == "" {
+		t.Error("versionString is empty without a stamped version")
+	}
+}
+
+// TestRunFailsBeforeExec covers run's failures that need no AWS: each returns
+// an error for report to print, writes nothing to stdout and never reaches
+// execCommand.
+func TestRunFailsBeforeExec(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		args    []string
+		environ []string
+		want    string
+	}{
+		{"usage", []string{"--bogus"}, nil, "see 'secretenv --help'"},
+		{"no command", []string{"--override"}, nil, "no command given"},
+		{"no SECRET_ID", []string{"--", "true"}, []string{"PATH=/bin"}, "no secret to load: set SECRET_ID or pass --secret-id"},
+		{"empty SECRET_ID means none", []string{"--", "true"}, []string{"SECRET_ID="}, "no secret to load"},
+		{"no SECRET_ID for export", []string{"export"}, nil, "no secret to load"},
+		{"no SECRET_ID for check", []string{"check"}, nil, "no secret to load"},
+		{"references off", []string{"--no-references", "--", "true"}, []string{"DB=" + testARN}, "no secret to load"},
+		{"empty entry in SECRET_ID", []string{"--", "true"}, []string{"SECRET_ID=a,,b"}, "SECRET_ID: empty secret id"},
+		{"control character in SECRET_ID", []string{"--", "true"}, []string{"SECRET_ID=a\tb"}, "SECRET_ID: secret id \"a\\tb\" contains a space or control character"},
+		{"malformed ARN in SECRET_ID", []string{"--", "true"}, []string{"SECRET_ID=arn:aws:secretsmanager:us-east-1:1:secret:x"}, "SECRET_ID: malformed ARN"},
+		{"malformed reference", []string{"--", "true"}, []string{"DB=arn:aws:secretsmanager:oops"}, "DB: malformed ARN"},
+		{"bad SECRETENV_TIMEOUT", []string{"--", "true"}, []string{"SECRET_ID=a", "SECRETENV_TIMEOUT=forever"}, "SECRETENV_TIMEOUT"},
+		{"bad allow-key", []string{"--allow-key", "LD_*", "--", "true"}, []string{"SECRET_ID=a"}, "--allow-key"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			err := run(context.Background(), tc.args, tc.environ, &stdout, &stderr)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("run(%q) = %v, want an error containing %q", tc.args, err, tc.want)
+			}
+			if stdout.Len() != 0 {
+				t.Errorf("run wrote %q to stdout", stdout.String())
+			}
+			var line bytes.Buffer
+			if code := report(err, &line); code != exitFailure {
+				t.Errorf("report = %d, want %d", code, exitFailure)
+			}
+		})
+	}
+}
+
+func TestReport(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		err  error
+		code int
+		line string
+	}{
+		{"success", nil, 0, ""},
+		{"plain failure", errors.New("app: secret not found"), exitFailure, "secretenv: app: secret not found\n"},
+		{"not found", &exitError{exitNotFound, errors.New("'nope': not found")}, exitNotFound, "secretenv: 'nope': not found\n"},
+		{"wrapped exit status", errors.Join(&exitError{exitNotExecutable, errors.New("'x': permission denied")}), exitNotExecutable, "secretenv: 'x': permission denied\n"},
+		{"signal", &exitError{143, errors.New("received terminated")}, 143, "secretenv: received terminated\n"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var stderr bytes.Buffer
+			if code := report(tc.err, &stderr); code != tc.code || stderr.String() != tc.line {
+				t.Errorf("report = %d, %q; want %d, %q", code, stderr.String(), tc.code, tc.line)
+			}
+		})
+	}
+}
