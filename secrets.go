@@ -125,10 +125,11 @@ func (s *secretStore) fetchAll(ctx context.Context, versions []secretVersion) (m
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	var (
-		mu  sync.Mutex
-		out = make(map[secretVersion]string, len(versions))
-		wg  sync.WaitGroup
-		sem = make(chan struct{}, maxConcurrent)
+		mu    sync.Mutex
+		out   = make(map[secretVersion]string, len(versions))
+		first error // the first fetch's failure
+		wg    sync.WaitGroup
+		sem   = make(chan struct{}, maxConcurrent)
 	)
 	for _, v := range versions {
 		wg.Add(1)
@@ -141,16 +142,25 @@ func (s *secretStore) fetchAll(ctx context.Context, versions []secretVersion) (m
 				return
 			}
 			text, err := s.fetch(ctx, v)
+			mu.Lock()
+			defer mu.Unlock()
 			if err != nil {
-				cancel(&fetchError{v, err}) // only the first cause is kept
+				// Kept here, not only as ctx's cause: once the deadline has
+				// passed, cancel records nothing and the cause stays a bare
+				// "context deadline exceeded".
+				if first == nil {
+					first = &fetchError{v, err}
+					cancel(first)
+				}
 				return
 			}
-			mu.Lock()
 			out[v] = text
-			mu.Unlock()
 		}()
 	}
 	wg.Wait()
+	if first != nil {
+		return nil, first
+	}
 	if err := context.Cause(ctx); err != nil {
 		return nil, err
 	}
