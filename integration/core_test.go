@@ -244,7 +244,8 @@ func runDupEnv(t *testing.T, env []string, args ...string) result {
 
 // TestEachNameOnce proves that the child's environment holds each name once,
 // even when secretenv's own environment holds one twice: the first entry
-// wins, as getenv(3) reads it.
+// wins, as getenv(3) reads it. An entry without '=' names nothing and is
+// dropped.
 func TestEachNameOnce(t *testing.T) {
 	t.Parallel()
 	name := secretName(t, "app")
@@ -255,7 +256,7 @@ func TestEachNameOnce(t *testing.T) {
 		args []string
 		want map[string]string
 	}{
-		{"no override", nil, map[string]string{"DUP": "first", "OTHER": "mine", "NEW": "secret"}},
+		{"no override", nil, map[string]string{"DUP": "first", "OTHER": "mine", "NEW": "secret", "NOEQUALS": "<unset>"}},
 		{"override", []string{"--override"}, map[string]string{"DUP": "secret", "OTHER": "secret", "NEW": "secret"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
