@@ -214,6 +214,11 @@ func describeFetchError(ctx context.Context, v secretVersion, region string, tim
 	if errors.As(err, &apiErr) {
 		code = apiErr.ErrorCode()
 	}
+	// Credentials first: a credential source that never answers also ends
+	// at the deadline, and Secrets Manager was then never asked.
+	if msg, ok := describeCredentialError(err, ctx.Err() != nil, timeout); ok {
+		return fmt.Errorf("%s: %s", v, msg)
+	}
 	if ctx.Err() != nil {
 		why := ""
 		if code != "" {
@@ -222,9 +227,6 @@ func describeFetchError(ctx context.Context, v secretVersion, region string, tim
 			why = "; the last error was " + ne
 		}
 		return fmt.Errorf("%s: no answer within the %s deadline%s; check network access to Secrets Manager or raise --timeout", v, timeout, why)
-	}
-	if msg, ok := describeCredentialError(err); ok {
-		return fmt.Errorf("%s: %s", v, msg)
 	}
 	switch code {
 	case "":
@@ -278,31 +280,63 @@ func netError(err error) string {
 }
 
 // describeCredentialError recognises a failure to obtain credentials, which
-// the SDK reports from its signing step as "get identity: ...". The SDK's
-// message lists the whole provider chain; the user needs one line.
-func describeCredentialError(err error) (string, bool) {
+// the SDK reports from its signing step as "get identity: ...", and names the
+// source that failed. late means the deadline passed first. The SDK's own
+// message lists the whole provider chain and can quote a credential
+// endpoint's response body; the user needs one line without either.
+func describeCredentialError(err error, late bool, timeout time.Duration) (string, bool) {
 	text := err.Error()
 	if !strings.Contains(text, "get identity:") {
 		return "", false
 	}
+	const noCredentials = "no AWS credentials found%s; set AWS_PROFILE or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or run with a task, pod or instance role"
 	var pe *os.PathError
-	if errors.As(err, &pe) {
-		return fmt.Sprintf("cannot load AWS credentials: %s: %v", pe.Path, pe.Err), true
-	}
 	switch {
+	case errors.As(err, &pe):
+		return fmt.Sprintf("cannot load AWS credentials: %s: %v", pe.Path, pe.Err), true
+	case fromContainer():
+		return describeContainerError(err, late, timeout), true
+	case late:
+		return fmt.Sprintf(noCredentials, fmt.Sprintf(" within the %s deadline", timeout)), true
 	case strings.Contains(text, "EC2 IMDS") || strings.Contains(text, "ec2imds"):
-		return "no AWS credentials found; set AWS_PROFILE or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or run with a task, pod or instance role", true
-	case strings.Contains(text, "endpoint") || strings.Contains(text, "container"):
-		if ne := netError(err); ne != "" {
-			return "cannot load AWS credentials from the container credentials endpoint: " + ne, true
-		}
-		var re *smithyhttp.ResponseError
-		if errors.As(err, &re) {
-			return fmt.Sprintf("the container credentials endpoint answered HTTP %d; check AWS_CONTAINER_AUTHORIZATION_TOKEN(_FILE) and the task or pod role", re.HTTPStatusCode()), true
-		}
-		return "cannot load AWS credentials from the container credentials endpoint", true
+		return fmt.Sprintf(noCredentials, ""), true
 	}
 	return "cannot load AWS credentials; check AWS_PROFILE and the credential settings", true
+}
+
+// fromContainer reports whether the SDK's chain gets credentials from an ECS
+// or EKS Pod Identity endpoint: no profile is chosen and the agent's
+// variables are set. (Static keys would have been used before either.)
+func fromContainer() bool {
+	return os.Getenv("AWS_PROFILE") == "" &&
+		(os.Getenv("AWS_CONTAINER_CREDENTIALS_FULL_URI") != "" || os.Getenv("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI") != "")
+}
+
+// describeContainerError says why the container credentials endpoint gave no
+// credentials. The endpoint's error body is never shown.
+func describeContainerError(err error, late bool, timeout time.Duration) string {
+	const what = "cannot load AWS credentials from the container credentials endpoint"
+	if file := os.Getenv("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE"); file != "" {
+		// The SDK reports a missing token file as text only.
+		f, openErr := os.Open(file)
+		if openErr != nil {
+			return fmt.Sprintf("%s: cannot read AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: %v", what, openErr)
+		}
+		f.Close()
+	}
+	var status interface{ HTTPStatusCode() int }
+	var de *smithy.DeserializationError
+	switch ne := netError(err); {
+	case late:
+		return fmt.Sprintf("%s within the %s deadline; check AWS_CONTAINER_CREDENTIALS_FULL_URI (or _RELATIVE_URI) or raise --timeout", what, timeout)
+	case errors.As(err, &status) && status.HTTPStatusCode() != 0:
+		return fmt.Sprintf("%s: it answered HTTP %d; check AWS_CONTAINER_AUTHORIZATION_TOKEN(_FILE) and the task or pod role", what, status.HTTPStatusCode())
+	case errors.As(err, &de):
+		return fmt.Sprintf("%s: its answer is not valid credentials JSON; check AWS_CONTAINER_CREDENTIALS_FULL_URI", what)
+	case ne != "":
+		return fmt.Sprintf("%s: %s", what, ne)
+	}
+	return what
 }
 
 // describeConfigError shortens errors from loading the shared config files.
