@@ -1,0 +1,237 @@
+package integration
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+)
+
+// canary is planted in secrets and responses; no output of secretenv may
+// hold it in any form. Its <, > and & make its JSON-escaped form differ from
+// the raw one.
+const canary = "cAnArY<7f3kQ9xWm2>&zP"
+
+// canaryForms are the ways a leaked canary could show up: raw, JSON- and
+// Go-escaped, a distinctive substring, and base64 (standard and URL
+// alphabets) at each of the three alignments it can have inside a longer
+// encoded value.
+func canaryForms() []string {
+	j, _ := json.Marshal(canary)
+	forms := []string{canary, string(j[1 : len(j)-1]), fmt.Sprintf("%q", canary), "7f3kQ9xW"}
+	for pad := range 3 {
+		text := []byte(strings.Repeat("\x00", pad) + canary)
+		for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.URLEncoding} {
+			s := enc.EncodeToString(text)
+			forms = append(forms, s[4:len(s)-4]) // the part no neighbour can change
+		}
+	}
+	return forms
+}
+
+// canarySetup prepares one failure and returns the environment and the
+// flags that reach it.
+type canarySetup func(t *testing.T) (env []string, args []string)
+
+// inMoto stores text as the secret in moto.
+func inMoto(text string) canarySetup {
+	return func(t *testing.T) ([]string, []string) {
+		name := secretName(t, "app")
+		createSecret(t, "us-east-1", name, text)
+		return withEnv(baseEnv(t), "SECRET_ID="+name), nil
+	}
+}
+
+// fromFake answers every request with handle, under a short deadline for
+// the faults that last until it.
+func fromFake(handle func(w http.ResponseWriter)) canarySetup {
+	return func(t *testing.T) ([]string, []string) {
+		fake := startFakeSM(t, func(w http.ResponseWriter, _ getSecretValueRequest, _ int64) { handle(w) })
+		return fake.env(t, "SECRET_ID=app"), []string{"--timeout", "1s"}
+	}
+}
+
+// awsError answers with an AWS error whose message and extra field hold
+// the canary, as an error body may quote a request.
+func awsError(status int, code string) func(w http.ResponseWriter) {
+	return func(w http.ResponseWriter) {
+		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+		w.Header().Set("X-Amzn-Errortype", code)
+		w.WriteHeader(status)
+		json.NewEncoder(w).Encode(map[string]string{"__type": code, "message": "bad value " + canary, "Message": canary})
+	}
+}
+
+// raw answers status with body as it is.
+func raw(status int, body string) func(w http.ResponseWriter) {
+	return func(w http.ResponseWriter) {
+		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+		w.WriteHeader(status)
+		w.Write([]byte(body))
+	}
+}
+
+// TestNoCanaryLeaks walks every failure path with a canary in the secret or
+// the response, plainly and in each verbose mode, and searches all output
+// for it. Every path must also fail closed: 125, the command never run.
+func TestNoCanaryLeaks(t *testing.T) {
+	t.Parallel()
+	longKey := strings.Repeat("k", 64) + canary // quoteKey shows 64 bytes of a bad key
+	big := strings.Repeat("v", 200<<10) + canary
+	// execOnly are failures that only execve reports, so check, which
+	// never execs, does not see them.
+	execOnly := map[string]bool{"E2BIG one variable": true, "E2BIG environment": true}
+	cases := []struct {
+		name  string
+		setup canarySetup
+	}{
+		{"JSON truncated in a string", inMoto(`{"A":"` + canary)},
+		{"JSON bare word as value", inMoto(`{"A":` + canary + `}`)},
+		{"JSON trailing comma", inMoto(`{"` + canary + `":1,}`)},
+		{"JSON bad escape", inMoto(`{"A":"` + canary + `\q"}`)},
+		{"JSON control character in string", inMoto("{\"A\":\"" + canary + "\x01\"}")},
+		{"JSON data after the object", inMoto(`{"A":"x"}` + canary)},
+		{"JSON string secret", inMoto(`"` + canary + `"`)},
+		{"bare string secret", inMoto(canary)},
+		{"array secret", inMoto(`["` + canary + `"]`)},
+		{"number secret", inMoto(`12345`)},
+		{"bad key", inMoto(`{"bad-key":"` + canary + `"}`)},
+		{"long bad key", inMoto(`{"` + longKey + `":"x"}`)},
+		{"NUL in value", inMoto(`{"A":"` + canary + `\u0000"}`)},
+		{"duplicate key", inMoto(`{"A":"` + canary + `","A":"` + canary + `2"}`)},
+		{"denied key", inMoto(`{"LD_PRELOAD":"` + canary + `"}`)},
+		{"denied key among valid ones", inMoto(`{"OK":"` + canary + `","BASH_ENV":"` + canary + `"}`)},
+		{"E2BIG one variable", fromFake(func(w http.ResponseWriter) {
+			// Secrets Manager stores at most 64 KiB; a server that sends
+			// more must still not leak it.
+			b, _ := json.Marshal(map[string]string{"BIG": big})
+			writeSecret(w, "app", string(b))
+		})},
+		{"E2BIG environment", e2bigByReferences},
+		{"SecretBinary", secretBinary},
+		{"reference to a missing json-key", referenceTo(`{"A":"`+canary+`"}`, "MISSING")},
+		{"json-key of a non-object", referenceTo(canary, "A")},
+		{"json-key of malformed JSON", referenceTo(`{"A":"`+canary, "A")},
+		{"reference holding NUL", referenceTo(`{"A":"`+canary+`\u0000"}`, "A")},
+		{"AccessDeniedException", fromFake(awsError(400, "AccessDeniedException"))},
+		{"ResourceNotFoundException", fromFake(awsError(400, "ResourceNotFoundException"))},
+		{"DecryptionFailure", fromFake(awsError(400, "DecryptionFailure"))},
+		{"InvalidRequestException", fromFake(awsError(400, "InvalidRequestException"))},
+		{"ExpiredTokenException", fromFake(awsError(400, "ExpiredTokenException"))},
+		{"unknown error code", fromFake(awsError(400, "SomethingNewException"))},
+		{"InternalServiceError until the deadline", fromFake(awsError(500, "InternalServiceError"))},
+		{"ThrottlingException until the deadline", fromFake(awsError(400, "ThrottlingException"))},
+		{"HTML error page", fromFake(raw(502, "<html>"+canary+"</html>"))},
+		{"4xx that is not JSON", fromFake(raw(403, canary))},
+		{"garbled 200", fromFake(raw(200, `{"Name":"app","SecretString":"{\"A\":\"`+canary))},
+		{"200 that is not JSON", fromFake(raw(200, canary))},
+		{"200 with a wrong type", fromFake(raw(200, `{"Name":"app","SecretString":{"A":"`+canary+`"}}`))},
+		{"no answer until the deadline", neverAnswers},
+		{"credential endpoint error body", credentialsFrom(raw(403, `{"code":"`+canary+`","message":"`+canary+`"}`))},
+		{"credential endpoint garbled", credentialsFrom(raw(200, `{"AccessKeyId":"`+canary))},
+	}
+	modes := []struct {
+		name string
+		env  []string
+		args []string
+	}{
+		{"plain", nil, []string{"--", "sh", "-c", "echo STARTED"}},
+		{"verbose", nil, []string{"--verbose", "--", "sh", "-c", "echo STARTED"}},
+		{"SECRETENV_LOG=debug", []string{"SECRETENV_LOG=debug"}, []string{"--", "sh", "-c", "echo STARTED"}},
+		{"check verbose", nil, []string{"--verbose", "check"}},
+	}
+	forms := canaryForms()
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			env, args := tc.setup(t)
+			for _, mode := range modes {
+				if execOnly[tc.name] && mode.name == "check verbose" {
+					continue
+				}
+				res := runSecretenv(t, withEnv(env, mode.env...), "", append(append([]string(nil), args...), mode.args...)...)
+				if res.Code != 125 || strings.Contains(res.Stdout, "STARTED") {
+					t.Errorf("%s: exit %d, stdout %q; want 125 and the command not run", mode.name, res.Code, res.Stdout)
+				}
+				if !strings.Contains(res.Stderr, "secretenv: ") {
+					t.Errorf("%s: no error line in %q", mode.name, res.Stderr)
+				}
+				out := res.Stdout + res.Stderr
+				for _, f := range forms {
+					if strings.Contains(out, f) {
+						t.Errorf("%s: output holds the canary as %q:\n%s", mode.name, f, out)
+					}
+				}
+				if mode.name == "plain" {
+					checkOneLine(t, res.Stderr)
+				}
+				if mode.name != "plain" && strings.Contains(out, "SDK ") {
+					t.Errorf("%s: the SDK logged:\n%s", mode.name, out) // its log lines start "SDK <time> DEBUG"
+				}
+			}
+		})
+	}
+}
+
+// neverAnswers sends headers, then nothing until the test ends.
+func neverAnswers(t *testing.T) ([]string, []string) {
+	release := make(chan struct{})
+	setup := fromFake(func(w http.ResponseWriter) {
+		w.WriteHeader(http.StatusOK)
+		w.(http.Flusher).Flush()
+		<-release
+	})
+	env, args := setup(t)
+	t.Cleanup(func() { close(release) }) // before the server closes: cleanups run last first
+	return env, args
+}
+
+// e2bigByReferences makes the environment too large for execve: each value
+// is within Secrets Manager's 64 KiB, but forty of them exceed the 2 MiB
+// Linux allows in all (a quarter of the 8 MiB stack limit).
+func e2bigByReferences(t *testing.T) ([]string, []string) {
+	arn := createSecret(t, "us-east-1", secretName(t, "big"), strings.Repeat("v", 60<<10)+canary)
+	env := baseEnv(t)
+	for i := range 40 {
+		env = append(env, fmt.Sprintf("BIG_%d=%s", i, arn))
+	}
+	return env, nil
+}
+
+// secretBinary stores the canary as a binary secret, which secretenv does
+// not read.
+func secretBinary(t *testing.T) ([]string, []string) {
+	name := secretName(t, "binary")
+	_, err := smClient(t, "us-east-1").CreateSecret(context.Background(), &secretsmanager.CreateSecretInput{
+		Name: aws.String(name), SecretBinary: []byte(`{"A":"` + canary + `"}`),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return withEnv(baseEnv(t), "SECRET_ID="+name), nil
+}
+
+// referenceTo stores text in moto and references its json-key from DB.
+func referenceTo(text, key string) canarySetup {
+	return func(t *testing.T) ([]string, []string) {
+		arn := createSecret(t, "us-east-1", secretName(t, "ref"), text)
+		return withEnv(baseEnv(t), "DB="+arn+":"+key+"::"), nil
+	}
+}
+
+// credentialsFrom gets credentials from a container endpoint answering with
+// handle.
+func credentialsFrom(handle func(w http.ResponseWriter)) canarySetup {
+	return func(t *testing.T) ([]string, []string) {
+		creds := startCredServer(t, func(w http.ResponseWriter, _ *http.Request) { handle(w) })
+		env := withEnv(baseEnv(t), append(noStaticKeys, "SECRET_ID=app",
+			"AWS_CONTAINER_CREDENTIALS_FULL_URI="+creds.URL, "AWS_CONTAINER_AUTHORIZATION_TOKEN=tok")...)
+		return env, []string{"--timeout", "1s"}
+	}
+}
