@@ -65,7 +65,9 @@ func newSecretStore(ctx context.Context, region string, timeout time.Duration, l
 	if err != nil {
 		return nil, describeConfigError(err)
 	}
-	logCredentialSource(ctx, cfg, log)
+	if cfg.Credentials != nil && log.Enabled(ctx, slog.LevelDebug) {
+		cfg.Credentials = &credentialLogger{CredentialsProvider: cfg.Credentials, log: log}
+	}
 	return &secretStore{cfg: cfg, log: log, timeout: timeout, clients: make(map[string]*secretsmanager.Client)}, nil
 }
 
@@ -196,6 +198,11 @@ func (s *secretStore) fetch(ctx context.Context, v secretVersion) (string, error
 	if err != nil {
 		if cause := context.Cause(ctx); cause != nil && !errors.Is(cause, context.DeadlineExceeded) {
 			return "", cause // cancelled by a signal or by another secret's failure
+		}
+		if ctx.Err() != nil && tr.lastErr != nil {
+			// When the deadline ends a backoff sleep, the SDK returns only
+			// "canceled": the last attempt's error says why it was retrying.
+			err = errors.Join(err, tr.lastErr)
 		}
 		return "", describeFetchError(ctx, v, region, s.timeout, err)
 	}
@@ -353,10 +360,12 @@ func describeConfigError(err error) error {
 	return fmt.Errorf("cannot load AWS configuration (%T); check the AWS_* settings", errors.Unwrap(err))
 }
 
-// requestTrace is what --verbose reports about one call.
+// requestTrace is what --verbose reports about one call, and the error of
+// its last attempt that ended before the deadline.
 type requestTrace struct {
 	attempts int    // HTTP attempts, retries included
 	endpoint string // scheme://host the last attempt went to
+	lastErr  error  // the last attempt's error, unless the deadline ended it
 }
 
 // traceAttempts adds a middleware that fills tr for one call. It sits at the
@@ -370,29 +379,32 @@ func traceAttempts(tr *requestTrace) func(*middleware.Stack) error {
 				if req, ok := in.Request.(*smithyhttp.Request); ok && req.URL != nil {
 					tr.endpoint = req.URL.Scheme + "://" + req.URL.Host
 				}
-				return next.HandleFinalize(ctx, in)
+				out, md, err := next.HandleFinalize(ctx, in)
+				if err != nil && ctx.Err() == nil {
+					tr.lastErr = err
+				}
+				return out, md, err
 			}), middleware.After)
 	}
 }
 
-// logCredentialSource logs, with --verbose, which provider of the SDK's
-// chain supplied credentials (EnvConfigCredentials, SharedConfigCredentials,
-// CredentialsEndpointProvider for ECS, WebIdentityCredentials for IRSA, ...).
-// The credentials are cached, so the fetches that follow reuse them. Neither
-// the keys nor the provider's error text is logged: the error can quote a
-// credential endpoint's response.
-func logCredentialSource(ctx context.Context, cfg aws.Config, log *slog.Logger) {
-	if !log.Enabled(ctx, slog.LevelDebug) || cfg.Credentials == nil {
-		return
+// credentialLogger wraps the SDK's credential provider to log, with
+// --verbose, which provider of the chain answered (its Source names it:
+// EnvConfigCredentials, SharedConfigCredentials, CredentialsEndpointProvider
+// for ECS and Pod Identity, WebIdentityCredentials for IRSA, ...). It only
+// watches the retrievals the SDK makes anyway, so --verbose adds no request
+// and no wait, and it never logs the keys. Failures are left to the fetch
+// error, which describes them.
+type credentialLogger struct {
+	aws.CredentialsProvider
+	log  *slog.Logger
+	once sync.Once
+}
+
+func (c *credentialLogger) Retrieve(ctx context.Context) (aws.Credentials, error) {
+	creds, err := c.CredentialsProvider.Retrieve(ctx)
+	if err == nil {
+		c.once.Do(func() { c.log.Debug("credentials", "source", creds.Source) })
 	}
-	creds, err := cfg.Credentials.Retrieve(ctx)
-	if err != nil {
-		inner := errors.Unwrap(err)
-		if inner == nil {
-			inner = err
-		}
-		log.Debug("credentials", "ok", false, "error", fmt.Sprintf("%T", inner))
-		return
-	}
-	log.Debug("credentials", "source", creds.Source, "ok", true)
+	return creds, err
 }
