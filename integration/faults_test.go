@@ -3,6 +3,7 @@ package integration
 import (
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"testing"
 	"time"
@@ -76,7 +77,7 @@ func TestDeadline(t *testing.T) {
 			writeAWSError(w, http.StatusInternalServerError, "InternalServiceError")
 		})
 		res := runTimed(t, promptly, fake.env(t, "SECRET_ID=app"), "--timeout", "3s", "--", "sh", "-c", "echo STARTED")
-		checkRefused(t, res, "app", "deadline", "3s", "--timeout")
+		checkRefused(t, res, "app", "deadline", "3s", "the last answer was InternalServiceError", "--timeout")
 		// Backoff starts at 100ms and doubles: within 3s that is a handful of
 		// attempts, not one and not a busy loop.
 		n := fake.requests.Load()
@@ -84,6 +85,16 @@ func TestDeadline(t *testing.T) {
 			t.Errorf("server saw %d requests in 3s, want between 2 and 100", n)
 		}
 		t.Logf("%d requests in 3s", n)
+	})
+	t.Run("nothing listening", func(t *testing.T) {
+		t.Parallel()
+		port, err := freePort() // free a moment ago, so nothing listens on it
+		if err != nil {
+			t.Fatal(err)
+		}
+		env := withEnv(baseEnv(t), "SECRET_ID=app", fmt.Sprintf("AWS_ENDPOINT_URL_SECRETS_MANAGER=http://127.0.0.1:%d", port))
+		res := runTimed(t, promptly, env, "--timeout", "2s", "--", "sh", "-c", "echo STARTED")
+		checkRefused(t, res, "app", "deadline", "2s", "the last error was", "connection refused")
 	})
 	t.Run("server never answers", func(t *testing.T) {
 		t.Parallel()
