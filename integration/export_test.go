@@ -2,6 +2,7 @@ package integration
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -229,6 +230,28 @@ func TestVerbose(t *testing.T) {
 			}
 		})
 	}
+	t.Run("a dead credential source fails the same way", func(t *testing.T) {
+		t.Parallel()
+		// No keys, and IMDS at a loopback port where nothing listens: the
+		// chain fails until the deadline. --verbose must not change the
+		// error the user reads (it once spent the deadline on a retrieval
+		// of its own, leaving a bare "context deadline exceeded").
+		port, err := freePort()
+		if err != nil {
+			t.Fatal(err)
+		}
+		dead := withEnv(env, "-AWS_ACCESS_KEY_ID", "-AWS_SECRET_ACCESS_KEY", "-AWS_EC2_METADATA_DISABLED",
+			fmt.Sprintf("AWS_EC2_METADATA_SERVICE_ENDPOINT=http://127.0.0.1:%d", port))
+		plain := runSecretenv(t, dead, "", "--timeout", "2s", "--", "true")
+		verbose := runSecretenv(t, dead, "", "--verbose", "--timeout", "2s", "--", "true")
+		last := func(s string) string {
+			lines := strings.Split(strings.TrimSpace(s), "\n")
+			return lines[len(lines)-1]
+		}
+		if plain.Code != 125 || verbose.Code != 125 || last(plain.Stderr) != last(verbose.Stderr) {
+			t.Errorf("plain: %d %q\nverbose: %d %q\nwant 125 and the same error line", plain.Code, plain.Stderr, verbose.Code, verbose.Stderr)
+		}
+	})
 	t.Run("silent by default", func(t *testing.T) {
 		t.Parallel()
 		res := runSecretenv(t, env, "", "--", "true")
