@@ -483,22 +483,31 @@ func FuzzMerge(f *testing.F) {
 		f.Add([]byte(s.secret), []byte(s.environ))
 	}
 	vocab := errorVocabulary()
+	shapes := parseErrorShapes()
 	f.Fuzz(func(t *testing.T, secret, environBytes []byte) {
 		environ := strings.Split(string(environBytes), "\x00") // environ entries never hold NUL
-		checkMerge(t, secret, environ, vocab)
+		checkMerge(t, secret, environ, vocab, shapes)
 		// The same bytes continuing a string value that starts with the
 		// canary: whatever they turn the document into, no error may repeat
 		// the canary.
 		planted := append([]byte(`{"CANARY":"`+fuzzCanary), secret...)
-		checkMerge(t, planted, environ, vocab)
+		checkMerge(t, planted, environ, vocab, shapes)
 	})
 }
 
 // checkMerge runs one secret text through the pure pipeline and checks the
 // FuzzMerge properties.
-func checkMerge(t *testing.T, secret []byte, environ []string, vocab string) {
+func checkMerge(t *testing.T, secret []byte, environ []string, vocab string, shapes map[string]bool) {
 	refs, refErr := findReferences(environ)
 	vars, err := parseSecret(secret)
+	if err != nil {
+		// Go's JSON errors quote a single input byte, too short for the
+		// window check below: parse errors must also have a known shape.
+		keys, _ := jsonStrings(secret)
+		if shape := errorShape(err.Error(), keys); !shapes[shape] {
+			t.Fatalf("parse error %q has an unknown shape %q", err, shape)
+		}
+	}
 	if err == nil {
 		err = checkVars(vars)
 	}
@@ -647,6 +656,27 @@ func jsonStrings(text []byte) (keys, values []string) {
 			}
 		}
 	}
+}
+
+// errorShape is msg with the quoted keys and every run of digits replaced
+// by \xff: what is left is the message's template.
+func errorShape(msg string, keys []string) string {
+	for _, k := range keys {
+		msg = strings.ReplaceAll(msg, quoteKey(k), "\xff")
+	}
+	return digits.ReplaceAllString(msg, "\xff")
+}
+
+// parseErrorShapes is the shape of every error parseSecret returns.
+func parseErrorShapes() map[string]bool {
+	shapes := map[string]bool{}
+	// 1E700 is valid JSON, but out of float64's range the decoder reports it
+	// as an error without a syntax error's offset.
+	for _, text := range []string{"", "[]", `{"A":1,"A":2}`, `{}x`, `{"A" 1}`, "1E700"} {
+		_, err := parseSecret([]byte(text))
+		shapes[errorShape(err.Error(), []string{"A"})] = true
+	}
+	return shapes
 }
 
 // errorVocabulary is the text of every error the pure core builds, made with
