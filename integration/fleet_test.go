@@ -23,14 +23,25 @@ type tokenBucket struct {
 	last   time.Time
 }
 
+// newTokenBucket returns a bucket that admits nothing until open.
 func newTokenBucket(rate, burst float64) *tokenBucket {
-	return &tokenBucket{rate: rate, burst: burst, tokens: burst, last: time.Now()}
+	return &tokenBucket{rate: rate, burst: burst}
+}
+
+// open starts admitting requests, with a full burst.
+func (b *tokenBucket) open() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.tokens, b.last = b.burst, time.Now()
 }
 
 // take reports whether a request is admitted now.
 func (b *tokenBucket) take() bool {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	if b.last.IsZero() {
+		return false
+	}
 	now := time.Now()
 	b.tokens = min(b.burst, b.tokens+now.Sub(b.last).Seconds()*b.rate)
 	b.last = now
@@ -45,7 +56,9 @@ func (b *tokenBucket) take() bool {
 // server that throttles above a fixed rate, as hundreds of tasks restarting
 // together meet Secrets Manager's quota. Every one must start its command
 // with its own secret within the deadline; the jittered retries are what
-// spread the herd out.
+// spread the herd out. The server admits nothing until the whole fleet has
+// been launched, so that all of it overlaps however slowly this machine
+// forks: the herd meets a quota that is already spent.
 func TestFleetStart(t *testing.T) {
 	t.Parallel()
 	const (
@@ -77,9 +90,8 @@ func TestFleetStart(t *testing.T) {
 		err            error
 	}
 	results := make([]outcome, processes)
-	var running, peak atomic.Int64
 	var wg sync.WaitGroup
-	start := time.Now()
+	launch := time.Now()
 	for i := range processes {
 		cmd := exec.CommandContext(ctx, bin, "--timeout", "60s", "--", "printenv", "FLEET_MEMBER")
 		cmd.Env = fake.env(t, fmt.Sprintf("SECRET_ID=fleet/%d", i))
@@ -88,15 +100,16 @@ func TestFleetStart(t *testing.T) {
 		if err := cmd.Start(); err != nil {
 			t.Fatalf("starting process %d: %v", i, err)
 		}
-		peak.Store(max(peak.Load(), running.Add(1)))
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			err := cmd.Wait()
-			running.Add(-1)
 			results[i] = outcome{stdout.String(), stderr.String(), err}
 		}()
 	}
+	launched := time.Since(launch)
+	start := time.Now()
+	bucket.open()
 	wg.Wait()
 	took := time.Since(start)
 	if ctx.Err() != nil {
@@ -113,13 +126,10 @@ func TestFleetStart(t *testing.T) {
 			}
 		}
 	}
-	ideal := time.Duration(float64(processes-burst) / rate * float64(time.Second))
-	t.Logf("%d processes (at most %d running at once), %d/s throttle (burst %d): %d failed, %v in all against an ideal %v; %d requests throttled, %d served",
-		processes, peak.Load(), rate, burst, failed, took.Round(time.Millisecond), ideal, throttled.Load(), served.Load())
+	ideal := time.Duration(float64(processes) / rate * float64(time.Second)) // requests ÷ allowed rate
+	t.Logf("%d processes launched in %v, %d/s throttle (burst %d): %d failed; all started their command %v after the quota opened, against an ideal %v; %d requests throttled, %d served",
+		processes, launched.Round(time.Millisecond), rate, burst, failed, took.Round(time.Millisecond), ideal, throttled.Load(), served.Load())
 	if failed > 0 {
 		t.Errorf("%d of %d processes failed", failed, processes)
-	}
-	if peak.Load() < processes/2 {
-		t.Errorf("at most %d processes ran at once; the fleet did not start together", peak.Load())
 	}
 }
