@@ -8,6 +8,7 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"unicode/utf8"
 )
 
 // This file holds the pure core: turning secret text into variables and
@@ -24,6 +25,64 @@ var errNotObject = errors.New("secret is not a JSON object")
 // keys and values, converted to environment text by convertValue. Keys are
 // not validated here; see invalidKeys.
 func parseSecret(text []byte) (map[string]string, error) {
+	if vars, ok := parseObject(text); ok {
+		return vars, nil
+	}
+	return parseSecretStrict(text)
+}
+
+// parseObject is parseSecret's fast path for the common case, a valid JSON
+// object with no repeated key, in one json.Unmarshal: on a 64 KiB secret of
+// 2,000 keys it is several times faster than the token-by-token decoder
+// (whose every Decode builds and drops a scanner error). ok is false for
+// anything else, and parseSecretStrict then finds the error to report.
+func parseObject(text []byte) (vars map[string]string, ok bool) {
+	var raw map[string]json.RawMessage
+	if json.Unmarshal(text, &raw) != nil || raw == nil { // raw is nil for "null"
+		return nil, false
+	}
+	if countMembers(text) != len(raw) { // Unmarshal kept only the last of a repeated key
+		return nil, false
+	}
+	vars = make(map[string]string, len(raw))
+	for k, v := range raw {
+		s, err := convertValue(v)
+		if err != nil {
+			return nil, false
+		}
+		vars[k] = s
+	}
+	return vars, true
+}
+
+// countMembers counts the members of the top-level object in valid JSON:
+// the colons at depth 1 outside strings.
+func countMembers(text []byte) int {
+	n, depth := 0, 0
+	inString, escaped := false, false
+	for _, c := range text {
+		switch {
+		case escaped:
+			escaped = false
+		case inString && c == '\\':
+			escaped = true
+		case c == '"':
+			inString = !inString
+		case inString:
+		case c == '{' || c == '[':
+			depth++
+		case c == '}' || c == ']':
+			depth--
+		case c == ':' && depth == 1:
+			n++
+		}
+	}
+	return n
+}
+
+// parseSecretStrict is parseSecret token by token, so that it can name a
+// repeated key and report a syntax error by position.
+func parseSecretStrict(text []byte) (map[string]string, error) {
 	dec := json.NewDecoder(bytes.NewReader(text))
 	tok, err := dec.Token()
 	if err != nil {
@@ -82,6 +141,9 @@ func convertValue(raw json.RawMessage) (string, error) {
 	var s string
 	switch raw[0] {
 	case '"':
+		if inner := raw[1 : len(raw)-1]; bytes.IndexByte(inner, '\\') < 0 && utf8.Valid(inner) {
+			return string(inner), nil // no escape to undo: the common case, without reflection
+		}
 		if err := json.Unmarshal(raw, &s); err != nil {
 			return "", errors.New("secret is not valid JSON: bad string") // unreachable: the decoder validated raw
 		}
@@ -179,15 +241,20 @@ type layer struct {
 // and names each variable once (the first entry of a duplicated name wins,
 // as getenv(3) reads it); entries without '=' are dropped.
 func mergeEnv(environ []string, layers []layer, refs map[string]string, refSecret map[string]string, override bool) mergeResult {
-	fromSecret := make(map[string]string) // name -> value
-	owner := make(map[string]string)      // name -> secret id
+	n := 0
+	for _, l := range layers {
+		n += len(l.Vars)
+	}
+	// Sized up front: growing maps of 2,000 keys costs more than filling them.
+	fromSecret := make(map[string]string, n) // name -> value
+	owner := make(map[string]string, n)      // name -> secret id
 	for _, l := range layers {
 		for k, v := range l.Vars {
 			fromSecret[k] = v
 			owner[k] = l.ID
 		}
 	}
-	res := mergeResult{Set: make(map[string]source), Kept: make(map[string]string)}
+	res := mergeResult{Set: make(map[string]source, n+len(refs)), Kept: make(map[string]string), Env: make([]string, 0, len(environ)+n)}
 	seen := make(map[string]bool, len(environ))
 	for _, kv := range environ {
 		name, value, ok := strings.Cut(kv, "=")

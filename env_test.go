@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"maps"
 	"regexp"
 	"slices"
@@ -718,4 +719,28 @@ func errorVocabulary() string {
 	_, _, err := resolveReferences([]reference{{Name: "A", Version: v}}, map[secretVersion]string{v: "\x00"})
 	add(err)
 	return b.String()
+}
+
+// FuzzParseSecret checks parseSecret's fast path against the token-by-token
+// parser: for every input both give the same variables or the same error,
+// and the fast path never accepts what the strict parser rejects.
+func FuzzParseSecret(f *testing.F) {
+	for _, s := range []string{
+		`{"A":"x","B":1.50,"C":null,"D":{"x":[1,"a:b"]},"E":true}`,
+		`{"A":1,"A":2}`, `{"A":1,"\u0041":2}`, `{"a\"b:":"c\\"}`,
+		`{"A":"\ud800"}`, "{\"A\":\"\xff\"}", `null`, `[]`, `"s"`, `{}`, `{} {}`, `{"A":`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, text []byte) {
+		strict, strictErr := parseSecretStrict(text)
+		fast, ok := parseObject(text)
+		if ok && (strictErr != nil || !maps.Equal(fast, strict)) {
+			t.Fatalf("parseObject(%q) = %q, but the strict parser gives %q, %v", text, fast, strict, strictErr)
+		}
+		got, err := parseSecret(text)
+		if fmt.Sprint(err) != fmt.Sprint(strictErr) || !maps.Equal(got, strict) {
+			t.Fatalf("parseSecret(%q) = %q, %v; strict parser %q, %v", text, got, err, strict, strictErr)
+		}
+	})
 }
