@@ -305,15 +305,19 @@ func lookupEnv(environ []string, name string) (string, bool) {
 }
 
 // loaderKeys are variable names and prefixes that change which code a
-// program loads or runs before its own: the dynamic linker (LD_*, DYLD_*),
-// bash (exported functions, BASH_ENV, ENV for sh), glibc's charset modules
-// (GCONV_PATH), and the start-up hooks of Node, Python, Perl, Ruby and the
-// JVM. Whoever can write a secret could otherwise run code in every
-// container, so such keys are refused unless allowed by name.
+// program loads or runs before its own: the dynamic linker (LD_*, DYLD_*);
+// shells (bash's exported functions, BASH_ENV, ENV for sh, SHELLOPTS and
+// BASHOPTS, and PS4, which xtrace expands with command substitution); glibc
+// (GCONV_PATH loads charset modules, GLIBC_TUNABLES was CVE-2023-4911); and
+// the start-up hooks of Node, Python, Perl, Ruby and the JVM. Whoever can
+// write a secret could otherwise run code in every container, so such keys
+// are refused unless allowed by name. README.md lists them for users.
 var loaderKeys = []string{
-	"LD_*", "DYLD_*", "BASH_FUNC_*", "BASH_ENV", "ENV", "GCONV_PATH",
-	"NODE_OPTIONS", "PYTHONPATH", "PYTHONSTARTUP", "PERL5LIB", "PERL5OPT",
-	"RUBYOPT", "JAVA_TOOL_OPTIONS",
+	"LD_*", "DYLD_*", "BASH_FUNC_*", "BASH_ENV", "ENV", "SHELLOPTS", "BASHOPTS", "PS4",
+	"GCONV_PATH", "GLIBC_TUNABLES",
+	"NODE_OPTIONS", "NODE_PATH", "PYTHONPATH", "PYTHONSTARTUP", "PYTHONHOME",
+	"PERL5LIB", "PERLLIB", "PERL5OPT", "RUBYOPT", "RUBYLIB",
+	"JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS", "_JAVA_OPTIONS",
 }
 
 // isLoaderKey reports whether name matches loaderKeys.

@@ -198,6 +198,13 @@ func TestIsLoaderKey(t *testing.T) {
 		{"PERL5OPT", true},
 		{"RUBYOPT", true},
 		{"JAVA_TOOL_OPTIONS", true},
+		{"JDK_JAVA_OPTIONS", true},
+		{"_JAVA_OPTIONS", true},
+		{"GLIBC_TUNABLES", true},
+		{"SHELLOPTS", true},
+		{"PS4", true},
+		{"NODE_PATH", true},
+		{"PYTHONHOME", true},
 		{"LDAP_URL", false}, // LD_ is a prefix with the underscore
 		{"ENVIRONMENT", false},
 		{"MY_ENV", false},

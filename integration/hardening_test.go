@@ -14,6 +14,8 @@ var deniedKeys = []string{
 	"BASH_FUNC_x", "BASH_FUNC_", "BASH_ENV", "ENV", "GCONV_PATH",
 	"NODE_OPTIONS", "PYTHONPATH", "PYTHONSTARTUP", "PERL5LIB", "PERL5OPT",
 	"RUBYOPT", "JAVA_TOOL_OPTIONS",
+	"SHELLOPTS", "BASHOPTS", "PS4", "GLIBC_TUNABLES", "NODE_PATH", "PYTHONHOME",
+	"PERLLIB", "RUBYLIB", "JDK_JAVA_OPTIONS", "_JAVA_OPTIONS",
 }
 
 // allowedValue is a value for key that the child (env, a C program) can
