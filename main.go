@@ -18,8 +18,26 @@ import (
 )
 
 func main() {
+	tuneGC()
 	err := run(context.Background(), os.Args[1:], os.Environ(), os.Stdout, os.Stderr)
 	os.Exit(report(err, os.Stderr))
+}
+
+// gcLimit is the heap size at which the garbage collector runs after all: far
+// above the few MiB that 50 secrets or one 64 KiB secret of 2,000 keys need.
+const gcLimit = 32 << 20
+
+// tuneGC turns the garbage collector off for secretenv's few milliseconds
+// before exec, with gcLimit as the backstop. A collection there buys nothing
+// (exec frees everything) and costs its mark workers' start-up: 10-15% of
+// the CPU for a 64 KiB secret or 50 secrets (bench/RESULTS.md), and no more
+// peak RSS. GOGC or GOMEMLIMIT, when set, are left to the runtime.
+func tuneGC() {
+	if os.Getenv("GOGC") != "" || os.Getenv("GOMEMLIMIT") != "" {
+		return
+	}
+	debug.SetGCPercent(-1)
+	debug.SetMemoryLimit(gcLimit)
 }
 
 // version is stamped at build time: -ldflags "-X main.version=v1.2.3".
