@@ -1,0 +1,138 @@
+"""Writes bench/RESULTS.md from the hyperfine JSON files of bench/run.sh.
+
+run.sh passes everything through BENCH_* and a few other environment
+variables; this file only does the arithmetic and the table.
+"""
+
+import datetime
+import glob
+import json
+import os
+import statistics
+
+env = os.environ
+work = env["BENCH_WORK"]
+
+
+def rounds(group):
+    """Per round, a dict command -> list of seconds."""
+    out = []
+    for path in sorted(glob.glob(f"{work}/{group}.*.json")):
+        with open(path) as f:
+            out.append({r["command"]: r["times"] for r in json.load(f)["results"]})
+    return out
+
+
+def commands(group):
+    with open(f"{work}/{group}.cmds") as f:
+        return [line.rstrip("\n") for line in f]
+
+
+def median_ms(group, cmd):
+    """Median over every run of every round, in milliseconds."""
+    times = [t for r in rounds(group) for t in r[cmd]]
+    return 1000 * statistics.median(times)
+
+
+def ratio(group, a, b):
+    """Median over rounds of median(a)/median(b) within the round."""
+    return statistics.median(
+        statistics.median(r[a]) / statistics.median(r[b]) for r in rounds(group)
+    )
+
+
+def short(cmd):
+    """A command as a reader would type it: paths and long id lists shortened."""
+    cmd = cmd.replace(work + "/", "")
+    n = cmd.count("--secret-id small-")
+    if n > 1:
+        first = cmd.index("--secret-id small-")
+        last = cmd.rindex("--secret-id small-")
+        end = cmd.index(" ", last + len("--secret-id small-"))
+        cmd = cmd[:first] + f"--secret-id small-1 … --secret-id small-{n}" + cmd[end:]
+    return cmd
+
+
+rows = []  # (figure, measured, target, verdict)
+
+
+def row(figure, value, fmt, target=None, limit=None):
+    verdict = ""
+    if limit is not None:
+        verdict = "met" if value <= limit else "**not met**"
+    rows.append((figure, fmt.format(value), target or "—", verdict or "—"))
+
+
+for proto, label, target in (("http", "HTTP", 1.8), ("tls", "TLS", 1.5)):
+    g = f"floor_{proto}"
+    se, fl, cu = commands(g)
+    row(f"one secret, {label}: secretenv median", median_ms(g, se), "{:.2f} ms")
+    row(f"one secret, {label}: Go floor median", median_ms(g, fl), "{:.2f} ms")
+    row(f"one secret, {label}: curl median", median_ms(g, cu), "{:.2f} ms")
+    row(f"one secret, {label}: secretenv / Go floor", ratio(g, se, fl), "{:.2f}x", f"≤ {target}x", target)
+    row(f"one secret, {label}: secretenv / curl", ratio(g, se, cu), "{:.2f}x")
+
+for proto, label in (("http", "HTTP"), ("tls", "TLS")):
+    g = f"count_{proto}"
+    one, five, twenty, fifty, big = commands(g)
+    row(f"1 secret, {label}: median", median_ms(g, one), "{:.2f} ms")
+    row(f"5 secrets, {label}: / 1 secret", ratio(g, five, one), "{:.2f}x")
+    row(f"20 secrets, {label}: / 1 secret", ratio(g, twenty, one), "{:.2f}x", "≤ 1.3x", 1.3)
+    row(f"50 secrets, {label}: / 1 secret", ratio(g, fifty, one), "{:.2f}x", "≤ 2x", 2.0)
+    row(f"64 KiB / 2,000 keys, {label}: / small secret", ratio(g, big, one), "{:.2f}x", "≤ 1.2x", 1.2)
+
+g = "moto"
+se, fl, cu, twenty = commands(g)
+row("moto, one secret: secretenv median", median_ms(g, se), "{:.2f} ms")
+row("moto, one secret: secretenv / Go floor", ratio(g, se, fl), "{:.2f}x")
+row("moto, one secret: secretenv / curl", ratio(g, se, cu), "{:.2f}x")
+row("moto, 20 secrets / 1 secret", ratio(g, twenty, se), "{:.2f}x")
+
+mib = lambda kib: int(kib) / 1024
+peak = max(int(env[k]) for k in ("rss_one", "rss_50", "rss_big"))
+row("peak RSS, one secret (TLS)", mib(env["rss_one"]), "{:.1f} MiB")
+row("peak RSS, 50 secrets (TLS)", mib(env["rss_50"]), "{:.1f} MiB")
+row("peak RSS, 64 KiB secret (TLS)", mib(env["rss_big"]), "{:.1f} MiB")
+row("peak RSS, largest of the three", mib(peak), "{:.1f} MiB", "< 15 MiB", 15 - 1e-9)
+row("peak RSS, Go floor (TLS)", mib(env["rss_floor"]), "{:.1f} MiB")
+size = int(env["stripped_size"])
+row("stripped static binary (-trimpath -ldflags '-s -w')", size / 1e6, "{:.2f} MB", "< 10 MB", 10 - 1e-9)
+
+now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+out = []
+w = out.append
+w("# secretenv start-up benchmark\n")
+w("Written by `bash bench/run.sh` (issue 6); rerun it to compare. All figures come from one run on one machine.\n")
+w("| | |\n|---|---|")
+w(f"| date | {now} |")
+w(f"| machine | {env['BENCH_NPROC']} CPUs, {env['BENCH_CPU']}, {env['BENCH_KERNEL']} |")
+w(f"| Go | {env['BENCH_GO']} |")
+w(f"| secretenv | {env['BENCH_REV']} |")
+w(f"| tools | {env['BENCH_HYPERFINE']}, {env['BENCH_CURL']}, {env['BENCH_MOTO']} |")
+w(f"| method | hyperfine -N, {env['ROUNDS']} rounds × {env['RUNS']} runs after {env['WARMUP']} warm-up runs, command order rotated per round (moto: 3 × 15); ratio = median over rounds of the ratio of medians |")
+w("")
+w("## Figures\n")
+w("| figure | measured | target | |\n|---|---:|---:|---|")
+for figure, measured, target, verdict in rows:
+    w(f"| {figure} | {measured} | {target} | {verdict} |")
+w("")
+w("## Commands\n")
+w("Servers, all on loopback: the benchmark's responder (`bench/responder`, canned GetSecretValue answers, HTTP/1.1) "
+  f"at http://{env['BENCH_HTTP']} and https://{env['BENCH_HTTPS']} with a CA it generates, and `moto_server` at {env['BENCH_MOTO_URL']}. "
+  "Binaries: `secretenv` and `floor` (`bench/floor`) built with `CGO_ENABLED=0 go build -trimpath`.\n")
+w("Every command runs under `env -i` with only:\n")
+w("```")
+w("PATH=/usr/bin:/bin HOME=$WORK/home AWS_ACCESS_KEY_ID=bench AWS_SECRET_ACCESS_KEY=bench AWS_REGION=us-east-1 SECRET_ID=small-1")
+w("# HTTP: AWS_ENDPOINT_URL_SECRETS_MANAGER=http://RESPONDER")
+w("# TLS:  AWS_ENDPOINT_URL_SECRETS_MANAGER=https://RESPONDER AWS_CA_BUNDLE=$WORK/ca.pem")
+w("# moto: AWS_ENDPOINT_URL_SECRETS_MANAGER=http://MOTO")
+w("```\n")
+w("Timed with `hyperfine -N --warmup W --runs N --export-json … COMMAND…` (one group per line):\n")
+w("```")
+for g in ("floor_http", "floor_tls", "count_http", "count_tls", "moto"):
+    w(f"{g}: " + " | ".join(short(c) for c in commands(g)))
+w("```\n")
+w("Peak RSS: the largest `Maximum resident set size` of "
+  f"{env['RSS_RUNS']} runs of `/usr/bin/time -v secretenv … -- true` per case, over TLS.\n")
+w("Secrets: `small-N` holds five keys `SN_K1`..`SN_K5` (about 180 bytes); `big` holds 2,000 keys in exactly 65,536 bytes.")
+print("\n".join(out))
