@@ -153,7 +153,7 @@ curl_moto=$(curl_cmd "$moto_url")
 
 group floor_http http_env "$secretenv -- true" "$floor true" "$curl_http"
 group floor_tls tls_env "$secretenv -- true" "$floor true" "$curl_tls"
-count_cmds=("$secretenv $(ids 1)-- true" "$secretenv $(ids 5)-- true" "$secretenv $(ids 20)-- true" "$secretenv $(ids 50)-- true" "$secretenv --secret-id big -- true")
+count_cmds=("$secretenv $(ids 1)-- true" "$secretenv $(ids 5)-- true" "$secretenv $(ids 20)-- true" "$secretenv $(ids 50)-- true" "$secretenv --secret-id big -- true" "$floor -id small-1 true" "$floor -id big true")
 group count_http http_env "${count_cmds[@]}"
 group count_tls tls_env "${count_cmds[@]}"
 ROUNDS=3 RUNS=15 group moto moto_env "$secretenv -- true" "$floor true" "$curl_moto" "$secretenv $(ids 20)-- true"

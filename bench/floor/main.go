@@ -3,8 +3,9 @@
 // SecretString parsed as a JSON object, its keys added to the environment,
 // and an exec. The benchmark times secretenv against it.
 //
-// It reads SECRET_ID (one name), AWS_ENDPOINT_URL_SECRETS_MANAGER and
-// AWS_CA_BUNDLE, and execs its arguments, searched on PATH.
+// It reads SECRET_ID (one name; -id NAME wins over it),
+// AWS_ENDPOINT_URL_SECRETS_MANAGER and AWS_CA_BUNDLE, and execs its
+// arguments, searched on PATH.
 package main
 
 import (
@@ -12,6 +13,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"net/http"
 	"os"
@@ -31,8 +33,11 @@ func main() {
 }
 
 func run() error {
-	if len(os.Args) < 2 {
-		return fmt.Errorf("usage: floor COMMAND [ARG...]")
+	id := flag.String("id", os.Getenv("SECRET_ID"), "secret id")
+	flag.Parse()
+	args := flag.Args()
+	if len(args) < 1 {
+		return fmt.Errorf("usage: floor [-id NAME] COMMAND [ARG...]")
 	}
 	client := http.DefaultClient
 	if ca := os.Getenv("AWS_CA_BUNDLE"); ca != "" {
@@ -44,7 +49,7 @@ func run() error {
 		pool.AppendCertsFromPEM(pem)
 		client = &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
 	}
-	body, err := json.Marshal(map[string]string{"SecretId": os.Getenv("SECRET_ID")})
+	body, err := json.Marshal(map[string]string{"SecretId": *id})
 	if err != nil {
 		return err
 	}
@@ -77,9 +82,9 @@ func run() error {
 			env = append(env, k+"="+v)
 		}
 	}
-	path, err := exec.LookPath(os.Args[1])
+	path, err := exec.LookPath(args[0])
 	if err != nil {
 		return err
 	}
-	return syscall.Exec(path, os.Args[1:], env)
+	return syscall.Exec(path, args, env)
 }
