@@ -63,7 +63,7 @@ func signalStatus(sig os.Signal) int {
 // came from secrets, to name the culprit when the environment is too big.
 func execCommand(argv, env []string, setByUs map[string]source) error {
 	name := argv[0]
-	if err := checkArgSizes(env, setByUs); err != nil {
+	if err := checkExecLimits(argv, env, setByUs); err != nil {
 		return err
 	}
 	if name == "" {
@@ -127,9 +127,12 @@ func execError(file string, err error, env []string, setByUs map[string]source) 
 	return &exitError{exitNotExecutable, fmt.Errorf("'%s': %v", file, err)}
 }
 
-// checkArgSizes finds, before execve does, a secret variable longer than
-// Linux allows for one entry, so the error can name it.
-func checkArgSizes(env []string, setByUs map[string]source) error {
+// checkExecLimits finds, before execve does, what would make it fail with
+// E2BIG, so that the error can name the variables from secrets: one entry
+// longer than MAX_ARG_STRLEN, or arguments and environment together over the
+// kernel's limit (fs/exec.c: a quarter of the stack limit, at most 6 MiB and
+// at least 128 KiB, less a pointer per string).
+func checkExecLimits(argv, env []string, setByUs map[string]source) error {
 	for _, kv := range env {
 		if len(kv)+1 > maxArgStrlen {
 			name, _, _ := strings.Cut(kv, "=")
@@ -138,7 +141,29 @@ func checkArgSizes(env []string, setByUs map[string]source) error {
 			}
 		}
 	}
+	size := 8 * (max(len(argv), 1) + len(env))
+	for _, s := range argv {
+		size += len(s) + 1
+	}
+	for _, s := range env {
+		size += len(s) + 1
+	}
+	if size > execLimit() {
+		return &exitError{exitFailure, tooBig(env, setByUs)}
+	}
 	return nil
+}
+
+// execLimit is the kernel's limit on the bytes of execve's strings and
+// pointers for this process's stack limit.
+func execLimit() int {
+	const stackMax, argMax = 6 << 20, 32 * 4096 // _STK_LIM/4*3, ARG_MAX
+	limit := stackMax
+	var rl unix.Rlimit
+	if unix.Getrlimit(unix.RLIMIT_STACK, &rl) == nil && rl.Cur != unix.RLIM_INFINITY && rl.Cur/4 < uint64(limit) {
+		limit = int(rl.Cur / 4)
+	}
+	return max(limit, argMax)
 }
 
 // tooBig explains E2BIG for the whole environment, naming the largest

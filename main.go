@@ -166,6 +166,10 @@ func run(ctx context.Context, args, environ []string, stdout, stderr io.Writer) 
 	case "export":
 		return writeExport(stdout, res, opts.format)
 	case "check":
+		// check answers for the exec that would follow, E2BIG included.
+		if err := checkExecLimits(nil, res.Env, res.Set); err != nil {
+			return err
+		}
 		return writeCheck(stdout, res, environ)
 	}
 	cancel(nil)

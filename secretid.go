@@ -58,7 +58,7 @@ func isReference(value string) bool {
 // absent). It rejects, before any network call, what the API would refuse.
 func parseSecretID(s string) (secretVersion, string, error) {
 	if s == "" {
-		return secretVersion{}, "", errors.New("empty secret id")
+		return secretVersion{}, "", errors.New("empty secret id; remove the extra comma or the empty --secret-id")
 	}
 	if len(s) > maxSecretIDLen {
 		return secretVersion{}, "", fmt.Errorf("secret id is %d bytes; the limit is %d", len(s), maxSecretIDLen)

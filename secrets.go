@@ -131,13 +131,13 @@ func (s *secretStore) fetchAll(ctx context.Context, versions []secretVersion) (m
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	var (
-		mu    sync.Mutex
-		out   = make(map[secretVersion]string, len(versions))
-		first error // the first fetch's failure
-		wg    sync.WaitGroup
-		sem   = make(chan struct{}, maxConcurrent)
+		mu   sync.Mutex
+		out  = make(map[secretVersion]string, len(versions))
+		errs = make([]error, len(versions)) // each fetch's own failure
+		wg   sync.WaitGroup
+		sem  = make(chan struct{}, maxConcurrent)
 	)
-	for _, v := range versions {
+	for i, v := range versions {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -150,22 +150,26 @@ func (s *secretStore) fetchAll(ctx context.Context, versions []secretVersion) (m
 			text, err := s.fetch(ctx, v)
 			mu.Lock()
 			defer mu.Unlock()
-			if err != nil {
-				// Kept here, not only as ctx's cause: once the deadline has
-				// passed, cancel records nothing and the cause stays a bare
-				// "context deadline exceeded".
-				if first == nil {
-					first = &fetchError{v, err}
-					cancel(first)
-				}
-				return
+			var other *fetchError
+			switch {
+			case err == nil:
+				out[v] = text
+			case errors.As(err, &other), errors.As(err, new(signalError)):
+				// Cancelled by another fetch's failure or by a signal: not
+				// this fetch's own error.
+			default:
+				errs[i] = &fetchError{v, err}
+				cancel(errs[i])
 			}
-			out[v] = text
 		}()
 	}
 	wg.Wait()
-	if first != nil {
-		return nil, first
+	// The first failure in the order the secrets were given, so that the
+	// message does not depend on timing when several end at the deadline.
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
 	}
 	if err := context.Cause(ctx); err != nil {
 		return nil, err

@@ -511,7 +511,12 @@ func TestTooBig(t *testing.T) {
 			t.Parallel()
 			name := secretName(t, "big")
 			createSecret(t, "us-east-1", name, tc.text)
-			res := runSecretenv(t, withEnv(baseEnv(t), "SECRET_ID="+name), "", "--", "sh", "-c", `echo STARTED ${#BIG}`)
+			env := withEnv(baseEnv(t), "SECRET_ID="+name)
+			// check answers for the exec that would follow: the same verdict.
+			if chk := runSecretenv(t, env, "", "check"); chk.Code != tc.code {
+				t.Errorf("check: exit %d, want %d as the entrypoint; stderr %q", chk.Code, tc.code, chk.Stderr)
+			}
+			res := runSecretenv(t, env, "", "--", "sh", "-c", `echo STARTED ${#BIG}`)
 			if tc.code == 0 {
 				if res.Code != 0 || res.Stdout != fmt.Sprintf("STARTED %d\n", len(fits)) {
 					t.Errorf("exit %d, stdout %q, stderr %q", res.Code, res.Stdout, res.Stderr)
