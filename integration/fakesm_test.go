@@ -70,3 +70,23 @@ func writeAWSError(w http.ResponseWriter, status int, code string) {
 	w.WriteHeader(status)
 	fmt.Fprintf(w, `{"__type":%q,"message":"fake %s"}`, code, code)
 }
+
+// startSilentSM starts a fake that accepts each request and never answers
+// it, until the test ends. arrived receives once a request is being held,
+// so a test can act while secretenv is mid-fetch.
+func startSilentSM(t testing.TB) (f *fakeSM, arrived <-chan struct{}) {
+	t.Helper()
+	held := make(chan struct{}, 1)
+	release := make(chan struct{})
+	f = startFakeSM(t, func(http.ResponseWriter, getSecretValueRequest, int64) {
+		select {
+		case held <- struct{}{}:
+		default:
+		}
+		<-release
+	})
+	// Cleanups run last-in first-out: the handlers return before the
+	// server's Close waits for them.
+	t.Cleanup(func() { close(release) })
+	return f, held
+}

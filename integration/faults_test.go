@@ -98,13 +98,7 @@ func TestDeadline(t *testing.T) {
 	})
 	t.Run("server never answers", func(t *testing.T) {
 		t.Parallel()
-		release := make(chan struct{})
-		fake := startFakeSM(t, func(w http.ResponseWriter, _ getSecretValueRequest, _ int64) {
-			<-release
-		})
-		// Cleanups run last-in first-out: the handlers return before the
-		// server's Close waits for them.
-		t.Cleanup(func() { close(release) })
+		fake, _ := startSilentSM(t)
 		res := runTimed(t, promptly, fake.env(t, "SECRET_ID=app", "SECRETENV_TIMEOUT=2s"), "--", "sh", "-c", "echo STARTED")
 		checkRefused(t, res, "app", "deadline", "2s")
 		if n := fake.requests.Load(); n < 1 {

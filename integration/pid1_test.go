@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -155,16 +154,7 @@ func TestPID1StopSignal(t *testing.T) {
 	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP} {
 		t.Run(sig.String(), func(t *testing.T) {
 			t.Parallel()
-			arrived := make(chan struct{}, 1)
-			release := make(chan struct{})
-			fake := startFakeSM(t, func(w http.ResponseWriter, _ getSecretValueRequest, _ int64) {
-				select {
-				case arrived <- struct{}{}:
-				default:
-				}
-				<-release // never answer
-			})
-			t.Cleanup(func() { close(release) }) // before the server's Close waits for handlers
+			fake, arrived := startSilentSM(t)
 			marker := filepath.Join(t.TempDir(), "started")
 
 			var stdout, stderr bytes.Buffer

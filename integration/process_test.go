@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -157,16 +156,7 @@ func TestStopSignalDuringFetch(t *testing.T) {
 	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP} {
 		t.Run(sig.String(), func(t *testing.T) {
 			t.Parallel()
-			arrived := make(chan struct{}, 1)
-			release := make(chan struct{})
-			fake := startFakeSM(t, func(w http.ResponseWriter, req getSecretValueRequest, _ int64) {
-				select {
-				case arrived <- struct{}{}:
-				default:
-				}
-				<-release // never answer
-			})
-			t.Cleanup(func() { close(release) }) // runs before the server closes
+			fake, arrived := startSilentSM(t)
 			marker := filepath.Join(t.TempDir(), "started")
 
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
