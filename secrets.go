@@ -216,7 +216,7 @@ func (s *secretStore) fetch(ctx context.Context, v secretVersion) (string, error
 		if cause := context.Cause(ctx); cause != nil && !errors.Is(cause, context.DeadlineExceeded) {
 			return "", cause // cancelled by a signal or by another secret's failure
 		}
-		if ctx.Err() != nil && tr.lastErr != nil {
+		if late(ctx) && tr.lastErr != nil {
 			// When the deadline ends a backoff sleep, the SDK returns only
 			// "canceled": the last attempt's error says why it was retrying.
 			err = errors.Join(err, tr.lastErr)
@@ -240,10 +240,10 @@ func describeFetchError(ctx context.Context, v secretVersion, region string, tim
 	}
 	// Credentials first: a credential source that never answers also ends
 	// at the deadline, and Secrets Manager was then never asked.
-	if msg, ok := describeCredentialError(err, ctx.Err() != nil, timeout); ok {
+	if msg, ok := describeCredentialError(err, late(ctx), timeout); ok {
 		return fmt.Errorf("%s: %s", v, msg)
 	}
-	if ctx.Err() != nil {
+	if late(ctx) {
 		why := ""
 		if code != "" {
 			why = "; the last answer was " + code
@@ -287,6 +287,16 @@ func describeFetchError(ctx context.Context, v secretVersion, region string, tim
 		return fmt.Errorf("%s: cannot reach Secrets Manager: %s", v, ne)
 	}
 	return fmt.Errorf("%s: request failed (%T)", v, errors.Unwrap(err))
+}
+
+// late reports whether ctx's deadline has passed. ctx.Err can still be nil
+// for a moment after it has, when a timer inside the SDK fires first.
+func late(ctx context.Context) bool {
+	if ctx.Err() != nil {
+		return true
+	}
+	deadline, ok := ctx.Deadline()
+	return ok && !time.Now().Before(deadline)
 }
 
 // netError returns the text of a network error in err's chain, or "". Such
