@@ -23,7 +23,7 @@ var errNotObject = errors.New("secret is not a JSON object")
 
 // parseSecret reads a secret's text as a flat JSON object and returns its
 // keys and values, converted to environment text by convertValue. Keys are
-// not validated here; see invalidKeys.
+// not validated here; see checkVars.
 func parseSecret(text []byte) (map[string]string, error) {
 	if vars, ok := parseObject(text); ok {
 		return vars, nil
@@ -274,17 +274,16 @@ func checkVars(vars map[string]string) error {
 
 // source says where a variable of the final environment came from.
 type source struct {
-	Secret string // secret id, or "" when kept from the environment
+	Secret string // the secret the value came from, as the user named it
 	Ref    bool   // resolved from a reference held in the variable itself
 }
 
 // mergeResult is the environment a command will see, with the provenance of
 // each name that secretenv set or kept in the face of a secret.
 type mergeResult struct {
-	Env     []string          // NAME=value, each name once
-	Set     map[string]source // names whose value came from a secret
-	Kept    map[string]string // names a secret also had but the environment won: name -> secret id
-	Skipped []string          // sorted names of Kept
+	Env  []string          // NAME=value, each name once
+	Set  map[string]source // names whose value came from a secret
+	Kept map[string]string // names a secret also had but the environment won: name -> secret id
 }
 
 // layer is one secret's variables, in the order secrets were given.
@@ -346,10 +345,6 @@ func mergeEnv(environ []string, layers []layer, refs map[string]string, refSecre
 		res.Env = append(res.Env, name+"="+fromSecret[name])
 		res.Set[name] = source{Secret: owner[name]}
 	}
-	for name := range res.Kept {
-		res.Skipped = append(res.Skipped, name)
-	}
-	slices.Sort(res.Skipped)
 	return res
 }
 

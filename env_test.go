@@ -312,10 +312,9 @@ func TestMergeEnv(t *testing.T) {
 			environ: []string{"B=from-env", "PATH=/bin"},
 			layers:  []layer{common, prod},
 			want: mergeResult{
-				Env:     []string{"B=from-env", "PATH=/bin", "A=common-a", "C=prod-c", "LOG=info"},
-				Set:     map[string]source{"A": {Secret: "app/common"}, "C": {Secret: "app/prod"}, "LOG": {Secret: "app/common"}},
-				Kept:    map[string]string{"B": "app/prod"},
-				Skipped: []string{"B"},
+				Env:  []string{"B=from-env", "PATH=/bin", "A=common-a", "C=prod-c", "LOG=info"},
+				Set:  map[string]source{"A": {Secret: "app/common"}, "C": {Secret: "app/prod"}, "LOG": {Secret: "app/common"}},
+				Kept: map[string]string{"B": "app/prod"},
 			},
 		},
 		{
@@ -323,10 +322,9 @@ func TestMergeEnv(t *testing.T) {
 			environ: []string{"A=", "LOG="},
 			layers:  []layer{common},
 			want: mergeResult{
-				Env:     []string{"A=", "LOG=", "B=common-b"},
-				Set:     map[string]source{"B": {Secret: "app/common"}},
-				Kept:    map[string]string{"A": "app/common", "LOG": "app/common"},
-				Skipped: []string{"A", "LOG"},
+				Env:  []string{"A=", "LOG=", "B=common-b"},
+				Set:  map[string]source{"B": {Secret: "app/common"}},
+				Kept: map[string]string{"A": "app/common", "LOG": "app/common"},
 			},
 		},
 		{
@@ -377,9 +375,8 @@ func TestMergeEnv(t *testing.T) {
 			environ: []string{"A=first", "X=1", "A=second", "B=first", "B=second"},
 			layers:  []layer{{ID: "s", Vars: map[string]string{"B": "secret"}}},
 			want: mergeResult{
-				Env:     []string{"A=first", "X=1", "B=first"},
-				Kept:    map[string]string{"B": "s"},
-				Skipped: []string{"B"},
+				Env:  []string{"A=first", "X=1", "B=first"},
+				Kept: map[string]string{"B": "s"},
 			},
 		},
 		{
@@ -406,10 +403,9 @@ func TestMergeEnv(t *testing.T) {
 			environ: []string{"DSN=a=b=c"},
 			layers:  []layer{{ID: "s", Vars: map[string]string{"DSN": "x", "Q": "k=v"}}},
 			want: mergeResult{
-				Env:     []string{"DSN=a=b=c", "Q=k=v"},
-				Set:     map[string]source{"Q": {Secret: "s"}},
-				Kept:    map[string]string{"DSN": "s"},
-				Skipped: []string{"DSN"},
+				Env:  []string{"DSN=a=b=c", "Q=k=v"},
+				Set:  map[string]source{"Q": {Secret: "s"}},
+				Kept: map[string]string{"DSN": "s"},
 			},
 		},
 	}
@@ -428,9 +424,6 @@ func TestMergeEnv(t *testing.T) {
 			}
 			if !maps.Equal(got.Kept, tc.want.Kept) {
 				t.Errorf("Kept = %v, want %v", got.Kept, tc.want.Kept)
-			}
-			if !slices.Equal(got.Skipped, tc.want.Skipped) {
-				t.Errorf("Skipped = %q, want %q", got.Skipped, tc.want.Skipped)
 			}
 		})
 	}

@@ -55,10 +55,9 @@ var nastyValues = []string{
 // unrelated variables around them that export must leave out.
 func nastyResult(values []string) (mergeResult, map[string]string) {
 	res := mergeResult{
-		Env:     []string{"PATH=/usr/bin:/bin", "KEPT=from the environment"},
-		Set:     map[string]source{},
-		Kept:    map[string]string{"KEPT": "app/prod"},
-		Skipped: []string{"KEPT"},
+		Env:  []string{"PATH=/usr/bin:/bin", "KEPT=from the environment"},
+		Set:  map[string]source{},
+		Kept: map[string]string{"KEPT": "app/prod"},
 	}
 	want := map[string]string{}
 	for i, v := range values {
@@ -261,8 +260,7 @@ func goldenResult() (mergeResult, []string) {
 			"DJANGO_SECRET_KEY": {Secret: "myapp/prod"},
 			"EMPTY":             {Secret: "myapp/common"},
 		},
-		Kept:    map[string]string{"DEBUG": "myapp/common"},
-		Skipped: []string{"DEBUG"},
+		Kept: map[string]string{"DEBUG": "myapp/common"},
 	}
 	return res, environ
 }

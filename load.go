@@ -197,7 +197,7 @@ func logMerge(log *slog.Logger, res mergeResult, environ []string) {
 		}
 		log.Debug(how, "name", name, "from", src.Secret)
 	}
-	for _, name := range res.Skipped {
+	for _, name := range sortedKeys(res.Kept) {
 		log.Debug("kept from environment", "name", name, "secret", res.Kept[name])
 	}
 }
