@@ -3,7 +3,8 @@
 # machine it builds secretenv and the benchmark's own programs, starts a fast
 # Secrets Manager responder (HTTP and HTTPS) and moto_server on loopback,
 # times `secretenv -- true` against the Go floor and curl with hyperfine, the
-# cost of 1/5/20/50 secrets and of one 64 KiB / 2,000-key secret, measures
+# cost of 1/5/20/50 secrets and of one 64 KiB / 2,000-key secret (each also
+# against the Go floor doing the same, to show what the machine allows), measures
 # peak RSS and the stripped binary size, and writes bench/RESULTS.md.
 #
 # Usage: bash bench/run.sh        (ROUNDS=7 RUNS=40 by default; a few minutes)
@@ -117,6 +118,11 @@ ids() { # N: --secret-id small-1 ... --secret-id small-N
 	for i in $(seq "$1"); do out+="--secret-id small-$i "; done
 	echo "$out"
 }
+csv() { # N: small-1,...,small-N, a list for the floor's -id
+	local i out=small-1
+	for i in $(seq 2 "$1"); do out+=",small-$i"; done
+	echo "$out"
+}
 
 # Check that every command works (and sets what it should) before timing it.
 for envname in http_env tls_env moto_env; do
@@ -125,6 +131,7 @@ for envname in http_env tls_env moto_env; do
 	env -i "${e[@]}" "$floor" sh -c '[ "$S1_K1" = value-1-1-0123456789abcdef ]' || die "floor failed ($envname)"
 	env -i "${e[@]}" "$secretenv" --secret-id big -- sh -c '[ -n "$BIG_1999" ]' || die "big secret failed ($envname)"
 	env -i "${e[@]}" "$secretenv" $(ids 50) -- sh -c '[ -n "$S50_K5" ]' || die "50 secrets failed ($envname)"
+	env -i "${e[@]}" "$floor" -id "$(csv 50)" sh -c '[ -n "$S1_K1" ] && [ -n "$S50_K5" ]' || die "floor with 50 secrets failed ($envname)"
 	unset -n e
 done
 
@@ -153,7 +160,7 @@ curl_moto=$(curl_cmd "$moto_url")
 
 group floor_http http_env "$secretenv -- true" "$floor true" "$curl_http"
 group floor_tls tls_env "$secretenv -- true" "$floor true" "$curl_tls"
-count_cmds=("$secretenv $(ids 1)-- true" "$secretenv $(ids 5)-- true" "$secretenv $(ids 20)-- true" "$secretenv $(ids 50)-- true" "$secretenv --secret-id big -- true" "$floor -id small-1 true" "$floor -id big true")
+count_cmds=("$secretenv $(ids 1)-- true" "$secretenv $(ids 5)-- true" "$secretenv $(ids 20)-- true" "$secretenv $(ids 50)-- true" "$secretenv --secret-id big -- true" "$floor -id small-1 true" "$floor -id big true" "$floor -id $(csv 5) true" "$floor -id $(csv 20) true" "$floor -id $(csv 50) true")
 group count_http http_env "${count_cmds[@]}"
 group count_tls tls_env "${count_cmds[@]}"
 ROUNDS=3 RUNS=15 group moto moto_env "$secretenv -- true" "$floor true" "$curl_moto" "$secretenv $(ids 20)-- true"
