@@ -66,16 +66,27 @@ func setValues(res mergeResult) map[string]string {
 // envFileLine writes NAME=value for docker run --env-file, which takes the
 // rest of each line literally: no quoting exists, so a line break cannot be
 // carried (its reader splits lines and drops a trailing \r), and it refuses
-// a file that is not UTF-8.
+// a file that is not UTF-8. Its reader is a bufio.Scanner, so a line longer
+// than maxEnvFileLine fails the whole file. Recent docker releases strip
+// one pair of matching quotes around a value and older ones keep them, so
+// such a value would reach the app differently by version: refuse it too.
 func envFileLine(name, value string) (string, error) {
-	if strings.ContainsAny(value, "\n\r") {
+	switch {
+	case strings.ContainsAny(value, "\n\r"):
 		return "", fmt.Errorf("the value contains a line break, which docker's --env-file cannot carry; use --format dotenv, shell or json")
-	}
-	if !utf8.ValidString(value) {
+	case !utf8.ValidString(value):
 		return "", fmt.Errorf("the value is not valid UTF-8, which docker's --env-file refuses; use --format shell")
+	case len(name)+1+len(value) > maxEnvFileLine:
+		return "", fmt.Errorf("the line is %d bytes, over the %d docker's --env-file reads; use --format dotenv, shell or json", len(name)+1+len(value), maxEnvFileLine)
+	case len(value) >= 2 && (value[0] == '"' || value[0] == '\'') && value[len(value)-1] == value[0]:
+		return "", fmt.Errorf("the value starts and ends with a quote, which some docker releases strip from --env-file values; use --format dotenv, shell or json")
 	}
 	return name + "=" + value, nil
 }
+
+// maxEnvFileLine is the longest line, without its newline, that docker's
+// --env-file reader (bufio.Scanner's default buffer) accepts.
+const maxEnvFileLine = 64<<10 - 1
 
 // dotenvLine writes one line of a Compose .env or env_file file. Compose
 // takes single-quoted values literally apart from \' (an escaped quote), so they are used when

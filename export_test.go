@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"errors"
 	"flag"
@@ -182,15 +183,19 @@ func TestExportDotenvRoundTrip(t *testing.T) {
 }
 
 // TestExportEnvFileRoundTrip reads the env-file format back by docker's
-// rules: one NAME=value per line, the value taken literally.
+// rules: one NAME=value per line, the value taken literally. The values the
+// format refuses (TestExportRefuses) are left out, and one value makes the
+// longest line docker reads.
 func TestExportEnvFileRoundTrip(t *testing.T) {
 	t.Parallel()
 	var values []string
 	for _, v := range nastyValues {
-		if !strings.ContainsAny(v, "\r\n") {
+		quoted := len(v) >= 2 && strings.ContainsAny(v[:1], `"'`) && v[len(v)-1] == v[0]
+		if !strings.ContainsAny(v, "\r\n") && !quoted {
 			values = append(values, v)
 		}
 	}
+	values = append(values, strings.Repeat("x", maxEnvFileLine-len("V00=")))
 	res, want := nastyResult(values)
 	got, err := parseDockerEnvFile(export(t, res, "env-file"))
 	if err != nil {
@@ -209,6 +214,9 @@ func TestExportRefuses(t *testing.T) {
 		{"newline in env-file", "env-file", "CERT", "-----BEGIN\nEND-----", "CERT: the value contains a line break"},
 		{"carriage return in env-file", "env-file", "CRLF", "a\r", "CRLF: the value contains a line break"},
 		{"invalid UTF-8 in env-file", "env-file", "BIN", "\xff", "BIN: the value is not valid UTF-8"},
+		{"double-quoted value in env-file", "env-file", "Q", `"x"`, "Q: the value starts and ends with a quote"},
+		{"single-quoted value in env-file", "env-file", "Q", "''", "Q: the value starts and ends with a quote"},
+		{"line too long for env-file", "env-file", "LONG", strings.Repeat("x", maxEnvFileLine-len("LONG")), "LONG: the line is 65536 bytes, over the 65535"},
 		{"invalid UTF-8 in json", "json", "BIN", "ok\xffok", "BIN: the value is not valid UTF-8"},
 		{"reference name sh cannot assign", "shell", "my-var", "some-value", `variable name "my-var" cannot be written as shell`},
 		{"reference name in dotenv", "dotenv", "a.b", "some-value", `variable name "a.b" cannot be written as dotenv`},
@@ -337,13 +345,15 @@ func golden(t *testing.T, name, got string) {
 	}
 }
 
-// parseDockerEnvFile follows docker run --env-file: blank lines and lines
-// starting with # are skipped, leading whitespace is trimmed, and the rest of
-// the line after the first = is the value, byte for byte.
+// parseDockerEnvFile follows docker run --env-file: lines are read by a
+// bufio.Scanner with its default limit, blank lines and lines starting with
+// # are skipped, leading whitespace is trimmed, and the rest of the line
+// after the first = is the value, byte for byte.
 func parseDockerEnvFile(text string) (map[string]string, error) {
 	out := map[string]string{}
-	for _, line := range strings.Split(strings.TrimSuffix(text, "\n"), "\n") {
-		line = strings.TrimLeft(line, " \t")
+	sc := bufio.NewScanner(strings.NewReader(text))
+	for sc.Scan() {
+		line := strings.TrimLeft(sc.Text(), " \t")
 		if line == "" || line[0] == '#' {
 			continue
 		}
@@ -353,7 +363,7 @@ func parseDockerEnvFile(text string) (map[string]string, error) {
 		}
 		out[name] = value
 	}
-	return out, nil
+	return out, sc.Err()
 }
 
 // parseComposeDotenv reads text by the rules Docker documents for Compose
