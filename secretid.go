@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 )
 
 // A secret is named either by its name (or partial name) in the configured
@@ -63,8 +64,13 @@ func parseSecretID(s string) (secretVersion, string, error) {
 	if len(s) > maxSecretIDLen {
 		return secretVersion{}, "", fmt.Errorf("secret id is %d bytes; the limit is %d", len(s), maxSecretIDLen)
 	}
+	if !utf8.ValidString(s) {
+		return secretVersion{}, "", fmt.Errorf("secret id %q is not valid UTF-8", s)
+	}
 	for _, r := range s {
-		if r < 0x20 || r == 0x7f || r == ' ' {
+		// C0, DEL and the C1 range U+0080..U+009F: terminals act on them
+		// when the id is echoed back in an error or a log.
+		if r <= ' ' || (r >= 0x7f && r <= 0x9f) {
 			return secretVersion{}, "", fmt.Errorf("secret id %q contains a space or control character", s)
 		}
 	}

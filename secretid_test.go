@@ -3,6 +3,7 @@ package main
 import (
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 const testARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf"
@@ -60,6 +61,10 @@ func TestParseSecretIDErrors(t *testing.T) {
 		{"tab", "\tapp", "contains a space or control character"},
 		{"NUL", "app\x00", "contains a space or control character"},
 		{"DEL", "app\x7f", "contains a space or control character"},
+		{"C1 NEL", "app\u0085", "contains a space or control character"},
+		{"C1 CSI", "app\u009b31m", "contains a space or control character"},
+		{"invalid UTF-8", "app\xff", "is not valid UTF-8"},
+		{"lone continuation byte", "app\x85", "is not valid UTF-8"},
 		{"too few fields", "arn:aws:secretsmanager:us-east-1:123456789012:secret", "malformed ARN"},
 		{"too many fields", testARN + ":k:s:v:extra", "malformed ARN"},
 		{"bare prefix", "arn:aws:secretsmanager:", "malformed ARN"},
@@ -81,7 +86,7 @@ func TestParseSecretIDErrors(t *testing.T) {
 			if !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("parseSecretID(%q) = %q; want it to contain %q", tc.id, err, tc.want)
 			}
-			if strings.ContainsAny(err.Error(), "\x00\n\t\x7f") {
+			if strings.ContainsAny(err.Error(), "\x00\n\t\x7f\u0085\u009b") || !utf8.ValidString(err.Error()) {
 				t.Errorf("error %q holds a raw control character", err)
 			}
 		})

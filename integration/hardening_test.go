@@ -172,6 +172,8 @@ func TestSecretIDValidation(t *testing.T) {
 		{"tab", []string{"SECRET_ID=app\t"}, nil, []string{"SECRET_ID", "control character"}},
 		{"escape", []string{"SECRET_ID=app\x1b[31m"}, nil, []string{"SECRET_ID", `\x1b`, "control character"}},
 		{"DEL", []string{"SECRET_ID=app\x7f"}, nil, []string{"SECRET_ID", "control character"}},
+		{"C1 control", []string{"SECRET_ID=app\u009b31m"}, nil, []string{"SECRET_ID", `\u009b`, "control character"}},
+		{"invalid UTF-8", []string{"SECRET_ID=app\xff"}, nil, []string{"SECRET_ID", `"app\xff"`, "not valid UTF-8"}},
 		{"space", []string{"SECRET_ID=my app"}, nil, []string{"SECRET_ID", "space"}},
 		{"too long", []string{"SECRET_ID=" + long}, nil, []string{"SECRET_ID", "2049 bytes", "2048"}},
 		{"too long among others", []string{"SECRET_ID=app," + long}, nil, []string{"SECRET_ID", "2049 bytes"}},
