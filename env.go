@@ -139,6 +139,7 @@ func countMembers(text []byte) int {
 // repeated key and report a syntax error by position.
 func parseSecretStrict(text []byte) (map[string]string, error) {
 	dec := json.NewDecoder(bytes.NewReader(text))
+	dec.UseNumber() // a top-level 1E700 is "not an object", not a float64 overflow
 	tok, err := dec.Token()
 	if err != nil {
 		return nil, jsonError(dec, err)

@@ -69,6 +69,7 @@ func TestParseSecretErrors(t *testing.T) {
 		{"array", `["` + canary + `"]`, "not a JSON object", true},
 		{"string", `"` + canary + `"`, "not a JSON object", true},
 		{"number", `12345`, "not a JSON object", true},
+		{"number beyond float64", ` 1E700 `, "not a JSON object", true},
 		{"true", `true`, "not a JSON object", true},
 		{"null", `null`, "not a JSON object", true},
 		{"empty", ``, "ends too early", false},
