@@ -275,8 +275,9 @@ func checkVars(vars map[string]string) error {
 
 // source says where a variable of the final environment came from.
 type source struct {
-	Secret string // the secret the value came from, as the user named it
-	Ref    bool   // resolved from a reference held in the variable itself
+	Secret   string // the secret the value came from, as the user named it
+	Ref      bool   // resolved from a reference held in the variable itself
+	Override bool   // replaced a value the environment had (--override)
 }
 
 // mergeResult is the environment a command will see, with the provenance of
@@ -328,7 +329,7 @@ func mergeEnv(environ []string, layers []layer, refs map[string]string, refSecre
 		} else if v, ok := fromSecret[name]; ok {
 			if override {
 				value = v
-				res.Set[name] = source{Secret: owner[name]}
+				res.Set[name] = source{Secret: owner[name], Override: true}
 			} else {
 				res.Kept[name] = owner[name]
 			}

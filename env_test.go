@@ -335,7 +335,7 @@ func TestMergeEnv(t *testing.T) {
 			override: true,
 			want: mergeResult{
 				Env: []string{"B=prod-b", "PATH=/bin", "A=common-a", "C=prod-c", "LOG=info"},
-				Set: map[string]source{"A": {Secret: "app/common"}, "B": {Secret: "app/prod"}, "C": {Secret: "app/prod"}, "LOG": {Secret: "app/common"}},
+				Set: map[string]source{"A": {Secret: "app/common"}, "B": {Secret: "app/prod", Override: true}, "C": {Secret: "app/prod"}, "LOG": {Secret: "app/common"}},
 			},
 		},
 		{
@@ -387,7 +387,7 @@ func TestMergeEnv(t *testing.T) {
 			override: true,
 			want: mergeResult{
 				Env: []string{"B=secret"},
-				Set: map[string]source{"B": {Secret: "s"}},
+				Set: map[string]source{"B": {Secret: "s", Override: true}},
 			},
 		},
 		{

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"unicode/utf8"
@@ -148,16 +149,20 @@ func exportJSON(vals map[string]string) ([]byte, error) {
 
 // writeCheck prints, as an aligned table sorted by name, every variable a
 // secret touched and where its value comes from. It never prints a value.
-func writeCheck(w io.Writer, res mergeResult, environ []string) error {
+func writeCheck(w io.Writer, res mergeResult) error {
 	var buf bytes.Buffer
 	tw := tabwriter.NewWriter(&buf, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "NAME\tSOURCE")
-	names := sortedKeys(res.Set)
-	for name := range res.Kept {
+	names := make([]string, 0, len(res.Set)+len(res.Kept))
+	for name := range res.Set {
 		names = append(names, name)
 	}
-	for _, name := range sortedKeys(setOf(names)) {
-		fmt.Fprintf(tw, "%s\t%s\n", name, describeSource(name, res, environ))
+	for name := range res.Kept { // never also in Set: the environment won
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		fmt.Fprintf(tw, "%s\t%s\n", name, describeSource(name, res))
 	}
 	tw.Flush()
 	_, err := w.Write(buf.Bytes())
@@ -165,35 +170,15 @@ func writeCheck(w io.Writer, res mergeResult, environ []string) error {
 }
 
 // describeSource says in a few words where name's value comes from.
-func describeSource(name string, res mergeResult, environ []string) string {
+func describeSource(name string, res mergeResult) string {
 	src, ok := res.Set[name]
 	switch {
 	case !ok:
 		return "environment, kept over secret " + res.Kept[name]
 	case src.Ref:
 		return "reference to " + src.Secret
-	case overrode(name, res, environ):
+	case src.Override:
 		return "secret " + src.Secret + ", replacing the environment's value (--override)"
 	}
 	return "secret " + src.Secret
-}
-
-// overrode reports whether a secret replaced a variable the environment
-// already had, which happens only with --override. A reference replaces its
-// own variable by design and does not count.
-func overrode(name string, res mergeResult, environ []string) bool {
-	src, ok := res.Set[name]
-	if !ok || src.Ref {
-		return false
-	}
-	_, had := lookupEnv(environ, name)
-	return had
-}
-
-func setOf(names []string) map[string]bool {
-	m := make(map[string]bool, len(names))
-	for _, n := range names {
-		m[n] = true
-	}
-	return m
 }

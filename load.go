@@ -76,7 +76,7 @@ func load(ctx context.Context, opts options, environ []string, log *slog.Logger)
 		return mergeResult{}, err
 	}
 	res := mergeEnv(environ, layers, refVals, refSecret, opts.override)
-	logMerge(log, res, environ)
+	logMerge(log, res)
 	return res, nil
 }
 
@@ -182,7 +182,7 @@ func resolveReferences(refs []reference, texts map[secretVersion]string) (vals, 
 }
 
 // logMerge logs, with --verbose, the names set, kept and overridden.
-func logMerge(log *slog.Logger, res mergeResult, environ []string) {
+func logMerge(log *slog.Logger, res mergeResult) {
 	if !log.Enabled(context.Background(), slog.LevelDebug) {
 		return
 	}
@@ -192,7 +192,7 @@ func logMerge(log *slog.Logger, res mergeResult, environ []string) {
 		switch {
 		case src.Ref:
 			how = "resolved reference"
-		case overrode(name, res, environ):
+		case src.Override:
 			how = "overridden"
 		}
 		log.Debug(how, "name", name, "from", src.Secret)

@@ -170,7 +170,7 @@ func run(ctx context.Context, args, environ []string, stdout, stderr io.Writer) 
 		if err := checkExecLimits(nil, res.Env, res.Set); err != nil {
 			return err
 		}
-		return writeCheck(stdout, res, environ)
+		return writeCheck(stdout, res)
 	}
 	cancel(nil)
 	return execCommand(cmd, res.Env, res.Set)
