@@ -167,9 +167,7 @@ func TestCredentialSources(t *testing.T) {
 		sm := startSignedBy(t)
 		tokenFile := filepath.Join(t.TempDir(), "eks-pod-identity-token")
 		// The SDK sends the file as it is, re-reading it for each refresh.
-		if err := os.WriteFile(tokenFile, []byte("eks-token-from-file"), 0o600); err != nil {
-			t.Fatal(err)
-		}
+		writeFile(t, tokenFile, "eks-token-from-file")
 		env := withEnv(baseEnv(t), append(noStaticKeys,
 			"AWS_ENDPOINT_URL_SECRETS_MANAGER="+sm.URL,
 			"AWS_CONTAINER_CREDENTIALS_FULL_URI="+creds.URL,

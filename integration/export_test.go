@@ -85,9 +85,7 @@ func TestExportMatchesTheCommand(t *testing.T) {
 			t.Fatalf("exit %d: %s", res.Code, res.Stderr)
 		}
 		file := filepath.Join(t.TempDir(), "vars.sh")
-		if err := os.WriteFile(file, []byte(res.Stdout), 0o600); err != nil {
-			t.Fatal(err)
-		}
+		writeFile(t, file, res.Stdout)
 		cmd := exec.Command("sh", "-c", `set -a; . "$1"; exec env -0`, "sh", file)
 		cmd.Env = []string{"PATH=" + os.Getenv("PATH")}
 		out, err := cmd.Output()
@@ -267,9 +265,7 @@ func TestCommandNamedLikeASubcommand(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	script := "#!/bin/sh\necho \"ran export with ${NUMBER}\"\n"
-	if err := os.WriteFile(filepath.Join(dir, "export"), []byte(script), 0o755); err != nil {
-		t.Fatal(err)
-	}
+	writeScript(t, dir, "export", script, 0o755)
 	env, _ := exportSetup(t)
 	env = withEnv(env, "PATH="+dir+":"+os.Getenv("PATH"))
 	res := runSecretenv(t, env, "", "--", "export")
