@@ -90,10 +90,11 @@ func envFileLine(name, value string) (string, error) {
 const maxEnvFileLine = 64<<10 - 1
 
 // dotenvLine writes one line of a Compose .env or env_file file. Compose
-// takes single-quoted values literally apart from \' (an escaped quote), so they are used when
-// the value has no quote, backslash or line break. Otherwise the value is
-// double-quoted, where Compose reads \\ \" \n \r as escapes and interpolates
-// $, so $ is written as $$ (Compose's literal dollar).
+// takes single-quoted values literally apart from \' (an escaped quote), so
+// they are used when the value has no quote, backslash or line break.
+// Otherwise the value is double-quoted, where Compose reads \\ \" \n \r as
+// escapes and interpolates $, so $ is written as $$ (Compose's literal
+// dollar).
 func dotenvLine(name, value string) (string, error) {
 	if !strings.ContainsAny(value, "'\\\n\r") {
 		return name + "='" + value + "'", nil
