@@ -2,14 +2,39 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
-	"slices"
 	"strings"
-	"text/tabwriter"
 	"unicode/utf8"
 )
+
+// exportCmd prints the variables secretenv would set, in one of
+// exportFormats. It is the one command that prints secret values.
+var exportCmd = &command{
+	name: "export",
+	flags: func(fs *flag.FlagSet, o *options) {
+		fs.StringVar(&o.format, "format", "dotenv", "")
+	},
+	check: func(o *options, args []string) error {
+		if len(args) > 0 {
+			return usageError("export takes no arguments, got %q", args[0])
+		}
+		if !exportFormats[o.format] {
+			return usageError("unknown export format %q; use dotenv, env-file, shell or json", o.format)
+		}
+		return nil
+	},
+	run: func(ctx context.Context, inv *invocation) error {
+		res, err := loadUntilStopped(ctx, inv)
+		if err != nil {
+			return err
+		}
+		return writeExport(inv.stdout, res, inv.opts.format)
+	},
+}
 
 // exportFormats are the formats of secretenv export.
 var exportFormats = map[string]bool{"dotenv": true, "env-file": true, "shell": true, "json": true}
@@ -146,40 +171,4 @@ func exportJSON(vals map[string]string) ([]byte, error) {
 		return nil, fmt.Errorf("export: cannot encode JSON (%T)", err) // not err itself: it may quote a value
 	}
 	return buf.Bytes(), nil
-}
-
-// writeCheck prints, as an aligned table sorted by name, every variable a
-// secret touched and where its value comes from. It never prints a value.
-func writeCheck(w io.Writer, res mergeResult) error {
-	var buf bytes.Buffer
-	tw := tabwriter.NewWriter(&buf, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "NAME\tSOURCE")
-	names := make([]string, 0, len(res.Set)+len(res.Kept))
-	for name := range res.Set {
-		names = append(names, name)
-	}
-	for name := range res.Kept { // never also in Set: the environment won
-		names = append(names, name)
-	}
-	slices.Sort(names)
-	for _, name := range names {
-		fmt.Fprintf(tw, "%s\t%s\n", name, describeSource(name, res))
-	}
-	tw.Flush()
-	_, err := w.Write(buf.Bytes())
-	return err
-}
-
-// describeSource says in a few words where name's value comes from.
-func describeSource(name string, res mergeResult) string {
-	src, ok := res.Set[name]
-	switch {
-	case !ok:
-		return "environment, kept over secret " + res.Kept[name]
-	case src.Ref:
-		return "reference to " + src.Secret
-	case src.Override:
-		return "secret " + src.Secret + ", replacing the environment's value (--override)"
-	}
-	return "secret " + src.Secret
 }

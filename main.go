@@ -12,14 +12,11 @@ import (
 	"log/slog"
 	"os"
 	"runtime/debug"
-	"strconv"
-	"strings"
-	"time"
 )
 
 func main() {
 	tuneGC()
-	err := run(context.Background(), os.Args[1:], os.Environ(), os.Stdout, os.Stderr)
+	err := run(context.Background(), os.Args[1:], os.Environ(), os.Stdin, os.Stdout, os.Stderr)
 	os.Exit(report(err, os.Stderr))
 }
 
@@ -111,38 +108,73 @@ Exit status: 125 if secretenv fails (the command never starts), 126 if the
 command cannot be executed, 127 if it is not found, else the command's own.
 `
 
-// options is the parsed command line, flags already merged with their
-// environment twins.
-type options struct {
-	secretIDs  []string
-	region     string
-	override   bool
-	allowKeys  []string
-	references bool
-	timeout    time.Duration
-	verbose    bool
-	format     string // export only
+// command is a subcommand: a word after secretenv's flags that is not a
+// program to run (cmd/go's base.Command, in small). Each lives in its own
+// file with its flags beside its code.
+type command struct {
+	name string
+	// flags registers the command's own flags, if it has any.
+	flags func(fs *flag.FlagSet, o *options)
+	// check validates the arguments and options once parsed; nil means the
+	// command takes no arguments.
+	check func(o *options, args []string) error
+	run   func(ctx context.Context, inv *invocation) error
 }
 
-// listFlag is a repeatable flag.
-type listFlag []string
+// invocation is what a command runs with.
+type invocation struct {
+	opts           options
+	args           []string // the subcommand's arguments, or the command line to exec
+	environ        []string
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	log            *slog.Logger
+}
 
-func (l *listFlag) String() string     { return strings.Join(*l, ",") }
-func (l *listFlag) Set(s string) error { *l = append(*l, s); return nil }
+// execCmd is what secretenv does without a subcommand: load, then exec.
+var execCmd = &command{run: runExec}
 
-// subcommands are the first words that are not a command to run.
-var subcommands = map[string]bool{"export": true, "check": true}
+// commands are the subcommands. To run a program that has one's name, put
+// it after --.
+var commands = []*command{exportCmd, checkCmd}
+
+func findCommand(name string) *command {
+	for _, c := range commands {
+		if c.name == name {
+			return c
+		}
+	}
+	return nil
+}
 
 // run is secretenv without the process: it returns only on failure (or after
-// --help, --version, export and check), with an *exitError for statuses
+// --help, --version and the subcommands), with an *exitError for statuses
 // other than 125.
-func run(ctx context.Context, args, environ []string, stdout, stderr io.Writer) error {
-	opts, sub, cmd, err := parseArgs(args, environ, stdout)
-	if err != nil || (sub == "" && cmd == nil) {
+func run(ctx context.Context, args, environ []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	c, opts, rest, err := parseArgs(args, environ, stdout)
+	if err != nil || c == nil {
 		return err // usage errors, or --help/--version already printed
 	}
-	log := newLogger(stderr, opts.verbose)
+	return c.run(ctx, &invocation{
+		opts: opts, args: rest, environ: environ,
+		stdin: stdin, stdout: stdout, stderr: stderr,
+		log: newLogger(stderr, opts.verbose),
+	})
+}
 
+// runExec loads the secrets and execs the command in their environment.
+func runExec(ctx context.Context, inv *invocation) error {
+	res, err := loadUntilStopped(ctx, inv)
+	if err != nil {
+		return err
+	}
+	return execCommand(inv.args, res.Env, res.Set)
+}
+
+// loadUntilStopped is load with the stop signals caught: SIGTERM, SIGINT or
+// SIGHUP before the command starts ends secretenv with 128+N, and the command
+// never runs.
+func loadUntilStopped(ctx context.Context, inv *invocation) (mergeResult, error) {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	stop := notifyStop()
@@ -153,27 +185,12 @@ func run(ctx context.Context, args, environ []string, stdout, stderr io.Writer) 
 		case <-ctx.Done():
 		}
 	}()
-
-	res, err := load(ctx, opts, environ, log)
+	res, err := load(ctx, inv.opts, inv.environ, inv.log)
 	var se signalError
 	if errors.As(context.Cause(ctx), &se) {
-		return &exitError{signalStatus(se.sig), fmt.Errorf("received %v before the command started; it was not run", se.sig)}
+		return mergeResult{}, &exitError{signalStatus(se.sig), fmt.Errorf("received %v before the command started; it was not run", se.sig)}
 	}
-	if err != nil {
-		return err
-	}
-	switch sub {
-	case "export":
-		return writeExport(stdout, res, opts.format)
-	case "check":
-		// check answers for the exec that would follow, E2BIG included.
-		if err := checkExecLimits(nil, res.Env, res.Set); err != nil {
-			return err
-		}
-		return writeCheck(stdout, res)
-	}
-	cancel(nil)
-	return execCommand(cmd, res.Env, res.Set)
+	return res, err
 }
 
 // signalError is the cancellation cause when a stop signal arrives.
@@ -181,163 +198,122 @@ type signalError struct{ sig os.Signal }
 
 func (e signalError) Error() string { return "received " + e.sig.String() }
 
-// parseArgs reads flags up to "--" or the first word that is not a flag,
-// then the subcommand or command. A nil cmd with an empty sub and a nil error
-// means --help or --version was handled.
-func parseArgs(args, environ []string, stdout io.Writer) (opts options, sub string, cmd []string, err error) {
-	fs := flag.NewFlagSet("secretenv", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	var ids, allow listFlag
-	fs.Var(&ids, "secret-id", "")
-	fs.StringVar(&opts.region, "region", "", "")
-	fs.BoolVar(&opts.override, "override", false, "")
-	fs.Var(&allow, "allow-key", "")
-	noRefs := fs.Bool("no-references", false, "")
-	fs.DurationVar(&opts.timeout, "timeout", 30*time.Second, "")
-	fs.BoolVar(&opts.verbose, "verbose", false, "")
-	showVersion := fs.Bool("version", false, "")
-	fs.StringVar(&opts.format, "format", "dotenv", "") // export's; accepted before or after the word
-
-	parse := func(args []string) ([]string, error) {
-		if err := fs.Parse(args); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				return nil, err
-			}
-			return nil, usageError("%v", err)
+// parseArgs reads the command line: secretenv's flags, then a subcommand with
+// its arguments (flags may come before or after them), or the command to
+// run, whose own flags are left to it. A nil command with a nil error means
+// --help or --version was handled.
+func parseArgs(args, environ []string, stdout io.Writer) (c *command, opts options, rest []string, err error) {
+	// A first pass finds the first word that is not a flag. It knows every
+	// command's flags, so as to skip their values: --format json export.
+	rest, dashdash, err := parseFlags(probeFlags(), args)
+	c = execCmd
+	if err == nil && !dashdash && len(rest) > 0 {
+		if sc := findCommand(rest[0]); sc != nil {
+			c = sc
 		}
-		rest := fs.Args()
-		dashdash := len(rest) < len(args) && args[len(args)-len(rest)-1] == "--"
-		if dashdash && len(rest) == 0 {
-			return nil, usageError("no command after --")
-		}
-		if dashdash && len(rest) > 0 {
-			rest = append([]string{"--"}, rest...) // mark: rest is a command, never a subcommand
-		}
-		return rest, nil
 	}
-	rest, err := parse(args)
-	if err == nil && len(rest) > 0 && subcommands[rest[0]] {
-		sub = rest[0]
-		rest, err = parse(rest[1:])
-		if err == nil && len(rest) > 0 {
-			extra := rest[0]
-			if extra == "--" && len(rest) > 1 { // parse's mark, not a word the user gave
-				extra = rest[1]
-			}
-			err = usageError("%s takes no arguments, got %q", sub, extra)
+	// The second pass, for real, knows only this command's flags.
+	fs := newFlagSet()
+	var raw rawFlags
+	addCommonFlags(fs, &opts, &raw)
+	if c.flags != nil {
+		c.flags(fs, &opts)
+	}
+	if err == nil {
+		if c == execCmd {
+			_, _, err = parseFlags(fs, args[:len(args)-len(rest)])
+		} else {
+			i := len(args) - len(rest) // the subcommand's word
+			rest, err = parseInterleaved(fs, append(args[:i:i], args[i+1:]...))
 		}
 	}
 	if errors.Is(err, flag.ErrHelp) {
 		_, err = io.WriteString(stdout, usage)
-		return opts, "", nil, err
+		return nil, opts, nil, err
 	}
 	if err != nil {
-		return opts, "", nil, err
+		return nil, opts, nil, usageError("%v", err)
 	}
-	if *showVersion {
+	if raw.showVersion {
 		_, err = fmt.Fprintln(stdout, "secretenv", versionString())
-		return opts, "", nil, err
+		return nil, opts, nil, err
 	}
-	if len(rest) > 0 && rest[0] == "--" {
-		rest = rest[1:]
-	}
-	if sub == "" && len(rest) == 0 {
-		return opts, "", nil, usageError("no command given; usage: secretenv [flags] -- COMMAND [ARG...]")
+	if c == execCmd && len(rest) == 0 {
+		if dashdash {
+			return nil, opts, nil, usageError("no command after --")
+		}
+		return nil, opts, nil, usageError("no command given; usage: secretenv [flags] -- COMMAND [ARG...]")
 	}
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-	if err := applyEnv(&opts, set, environ, ids, allow, *noRefs); err != nil {
-		return opts, "", nil, err
+	if err := applyEnv(&opts, set, environ, raw); err != nil {
+		return nil, opts, nil, err
 	}
-	if sub == "export" && !exportFormats[opts.format] {
-		return opts, "", nil, usageError("unknown export format %q; use dotenv, env-file, shell or json", opts.format)
+	switch {
+	case c == execCmd:
+	case c.check != nil:
+		err = c.check(&opts, rest)
+	case len(rest) > 0:
+		err = usageError("%s takes no arguments, got %q", c.name, rest[0])
 	}
-	return opts, sub, rest, nil
+	if err != nil {
+		return nil, opts, nil, err
+	}
+	return c, opts, rest, nil
 }
 
-// applyEnv fills what no flag set from the flags' environment twins.
-func applyEnv(opts *options, set map[string]bool, environ []string, ids, allow listFlag, noRefs bool) error {
-	get := func(name string) string { v, _ := lookupEnv(environ, name); return v }
-	opts.secretIDs = ids
-	if !set["secret-id"] {
-		if v := get("SECRET_ID"); v != "" {
-			opts.secretIDs = strings.Split(v, ",")
+func newFlagSet() *flag.FlagSet {
+	fs := flag.NewFlagSet("secretenv", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	return fs
+}
+
+// probeFlags knows the flags of every command, each name once, only so that
+// parseArgs can tell a flag's value from a subcommand's word.
+func probeFlags() *flag.FlagSet {
+	fs := newFlagSet()
+	addCommonFlags(fs, new(options), new(rawFlags))
+	for _, c := range commands {
+		if c.flags == nil {
+			continue
 		}
+		own := newFlagSet()
+		c.flags(own, new(options))
+		own.VisitAll(func(f *flag.Flag) {
+			if fs.Lookup(f.Name) == nil {
+				fs.Var(f.Value, f.Name, "")
+			}
+		})
 	}
-	opts.allowKeys = allow
-	if !set["allow-key"] {
-		if v := get("SECRETENV_ALLOW_KEYS"); v != "" {
-			opts.allowKeys = strings.Split(v, ",")
-		}
+	return fs
+}
+
+// parseFlags parses flags up to "--" or the first word that is not a flag.
+// dashdash reports that it stopped at "--", which it consumed.
+func parseFlags(fs *flag.FlagSet, args []string) (rest []string, dashdash bool, err error) {
+	if err := fs.Parse(args); err != nil {
+		return nil, false, err
 	}
-	if !set["region"] {
-		opts.region = get("AWS_REGION")
-		if opts.region == "" {
-			opts.region = get("AWS_DEFAULT_REGION")
-		}
-	}
-	boolEnv := func(name string, dst *bool) error {
-		v := get(name)
-		if v == "" {
-			return nil
-		}
-		b, err := strconv.ParseBool(v)
+	rest = fs.Args()
+	return rest, len(rest) < len(args) && args[len(args)-len(rest)-1] == "--", nil
+}
+
+// parseInterleaved parses a subcommand's flags wherever they stand among its
+// arguments, as people type them (diff A B --keys); after "--" every word is
+// an argument.
+func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
+	var words []string
+	for {
+		rest, dashdash, err := parseFlags(fs, args)
 		if err != nil {
-			return fmt.Errorf("%s=%q is not true or false", name, v)
+			return nil, err
 		}
-		*dst = b
-		return nil
-	}
-	if !set["override"] {
-		if err := boolEnv("SECRETENV_OVERRIDE", &opts.override); err != nil {
-			return err
+		if dashdash || len(rest) == 0 {
+			return append(words, rest...), nil
 		}
+		words = append(words, rest[0])
+		args = rest[1:]
 	}
-	opts.references = !noRefs
-	if !set["no-references"] {
-		if err := boolEnv("SECRETENV_REFERENCES", &opts.references); err != nil {
-			return err
-		}
-	}
-	if !set["timeout"] {
-		if v := get("SECRETENV_TIMEOUT"); v != "" {
-			d, err := time.ParseDuration(v)
-			if err != nil {
-				return fmt.Errorf("SECRETENV_TIMEOUT=%q is not a duration such as 30s or 2m", v)
-			}
-			opts.timeout = d
-		}
-	}
-	if opts.timeout <= 0 {
-		return fmt.Errorf("timeout %v must be positive", opts.timeout)
-	}
-	if !set["verbose"] {
-		switch v := get("SECRETENV_LOG"); v {
-		case "", "info", "warn", "error":
-		case "debug":
-			opts.verbose = true
-		default:
-			return fmt.Errorf("SECRETENV_LOG=%q is not debug, info, warn or error", v)
-		}
-	}
-	return nil
-}
-
-// newLogger writes debug lines to stderr with --verbose, else nothing.
-// Callers log names, never values.
-func newLogger(stderr io.Writer, verbose bool) *slog.Logger {
-	if !verbose {
-		return slog.New(slog.DiscardHandler)
-	}
-	return slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{
-		Level: slog.LevelDebug,
-		ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
-			if a.Key == slog.TimeKey {
-				return slog.Attr{}
-			}
-			return a
-		},
-	}))
 }
 
 // versionString is the stamped version, else the module's build info.

@@ -18,7 +18,7 @@ var update = flag.Bool("update", false, "rewrite testdata/help.golden")
 
 func TestParseArgs(t *testing.T) {
 	t.Parallel()
-	defaults := options{references: true, timeout: 30 * time.Second, format: "dotenv"}
+	defaults := options{references: true, timeout: 30 * time.Second}
 	with := func(f func(*options)) options {
 		o := defaults
 		f(&o)
@@ -36,10 +36,11 @@ func TestParseArgs(t *testing.T) {
 		{"command without --", []string{"env", "-0"}, nil, defaults, "", []string{"env", "-0"}},
 		{"a program named export after -- is a command", []string{"--", "export", "A=1"}, nil, defaults, "", []string{"export", "A=1"}},
 		{"a program named check after -- is a command", []string{"--override", "--", "check"}, nil, with(func(o *options) { o.override = true }), "", []string{"check"}},
-		{"export is a subcommand", []string{"export"}, nil, defaults, "export", nil},
+		{"export is a subcommand", []string{"export"}, nil, with(func(o *options) { o.format = "dotenv" }), "export", nil},
 		{"check is a subcommand", []string{"check"}, nil, defaults, "check", nil},
 		{"export format after the word", []string{"export", "--format", "json"}, nil, with(func(o *options) { o.format = "json" }), "export", nil},
 		{"export format before the word", []string{"--format=shell", "export"}, nil, with(func(o *options) { o.format = "shell" }), "export", nil},
+		{"export format value before the word", []string{"--format", "json", "export", "--override"}, nil, with(func(o *options) { o.format = "json"; o.override = true }), "export", nil},
 		{"flags after the subcommand", []string{"check", "--override"}, nil, with(func(o *options) { o.override = true }), "check", nil},
 		{"argv kept exactly, literal -- included", []string{"--", "sh", "-c", `echo "$@"`, "--", "", "-x", "--"}, nil, defaults, "", []string{"sh", "-c", `echo "$@"`, "--", "", "-x", "--"}},
 		{"-- as the command's first word", []string{"--", "--", "x"}, nil, defaults, "", []string{"--", "x"}},
@@ -73,10 +74,11 @@ func TestParseArgs(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			var stdout bytes.Buffer
 			args := slices.Clone(tc.args)
-			opts, sub, cmd, err := parseArgs(args, tc.environ, &stdout)
+			c, opts, cmd, err := parseArgs(args, tc.environ, &stdout)
 			if err != nil {
 				t.Fatalf("parseArgs(%q): %v", tc.args, err)
 			}
+			sub := c.name
 			if !slices.Equal(args, tc.args) {
 				t.Errorf("parseArgs changed its argument to %q", args)
 			}
@@ -123,6 +125,8 @@ func TestParseArgsErrors(t *testing.T) {
 		{"export with a command after --", []string{"export", "--", "env"}, nil, `export takes no arguments, got "env"`},
 		{"check with an argument", []string{"check", "now"}, nil, `check takes no arguments, got "now"`},
 		{"unknown export format", []string{"export", "--format", "yaml"}, nil, `unknown export format "yaml"; use dotenv, env-file, shell or json`},
+		{"a subcommand's flag before a command", []string{"--format", "json", "--", "env"}, nil, "flag provided but not defined: -format"},
+		{"a subcommand's flag on another", []string{"check", "--format", "json"}, nil, "flag provided but not defined: -format"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -146,7 +150,7 @@ func TestHelp(t *testing.T) {
 	for _, args := range [][]string{{"--help"}, {"-h"}, {"-help"}, {"--override", "--help", "env"}, {"export", "--help"}} {
 		t.Run(strings.Join(args, " "), func(t *testing.T) {
 			var stdout, stderr bytes.Buffer
-			if err := run(context.Background(), args, nil, &stdout, &stderr); err != nil {
+			if err := run(context.Background(), args, nil, nil, &stdout, &stderr); err != nil {
 				t.Fatalf("run(%q): %v", args, err)
 			}
 			checkGolden(t, "help.golden", stdout.String())
@@ -185,7 +189,7 @@ func TestVersion(t *testing.T) {
 	} {
 		version = tc.stamped
 		var stdout, stderr bytes.Buffer
-		if err := run(context.Background(), []string{"--version", "--", "env"}, nil, &stdout, &stderr); err != nil {
+		if err := run(context.Background(), []string{"--version", "--", "env"}, nil, nil, &stdout, &stderr); err != nil {
 			t.Fatal(err)
 		}
 		if stdout.String() != tc.want || stderr.Len() != 0 {
@@ -226,7 +230,7 @@ func TestRunFailsBeforeExec(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			var stdout, stderr bytes.Buffer
-			err := run(context.Background(), tc.args, tc.environ, &stdout, &stderr)
+			err := run(context.Background(), tc.args, tc.environ, nil, &stdout, &stderr)
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("run(%q) = %v, want an error containing %q", tc.args, err, tc.want)
 			}

@@ -1,0 +1,62 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"slices"
+	"text/tabwriter"
+)
+
+// checkCmd fetches and validates, then prints where each name would come
+// from; it answers for the exec that would follow, E2BIG included.
+var checkCmd = &command{
+	name: "check",
+	run: func(ctx context.Context, inv *invocation) error {
+		res, err := loadUntilStopped(ctx, inv)
+		if err != nil {
+			return err
+		}
+		if err := checkExecLimits(nil, res.Env, res.Set); err != nil {
+			return err
+		}
+		return writeCheck(inv.stdout, res)
+	},
+}
+
+// writeCheck prints, as an aligned table sorted by name, every variable a
+// secret touched and where its value comes from. It never prints a value.
+func writeCheck(w io.Writer, res mergeResult) error {
+	var buf bytes.Buffer
+	tw := tabwriter.NewWriter(&buf, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "NAME\tSOURCE")
+	names := make([]string, 0, len(res.Set)+len(res.Kept))
+	for name := range res.Set {
+		names = append(names, name)
+	}
+	for name := range res.Kept { // never also in Set: the environment won
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		fmt.Fprintf(tw, "%s\t%s\n", name, describeSource(name, res))
+	}
+	tw.Flush()
+	_, err := w.Write(buf.Bytes())
+	return err
+}
+
+// describeSource says in a few words where name's value comes from.
+func describeSource(name string, res mergeResult) string {
+	src, ok := res.Set[name]
+	switch {
+	case !ok:
+		return "environment, kept over secret " + res.Kept[name]
+	case src.Ref:
+		return "reference to " + src.Secret
+	case src.Override:
+		return "secret " + src.Secret + ", replacing the environment's value (--override)"
+	}
+	return "secret " + src.Secret
+}

@@ -1,0 +1,48 @@
+package main
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+)
+
+// TestDescribeSource covers each kind of source check can name.
+func TestDescribeSource(t *testing.T) {
+	t.Parallel()
+	res := mergeResult{
+		Set: map[string]source{
+			"NEW":      {Secret: "app/prod"},
+			"REPLACED": {Secret: "app/prod", Override: true},
+			"REF":      {Secret: "arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf", Ref: true},
+		},
+		Kept: map[string]string{"KEPT": "app/common"},
+	}
+	for _, tc := range []struct{ name, want string }{
+		{"NEW", "secret app/prod"},
+		{"REPLACED", "secret app/prod, replacing the environment's value (--override)"},
+		{"REF", "reference to arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf"},
+		{"KEPT", "environment, kept over secret app/common"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := describeSource(tc.name, res); got != tc.want {
+				t.Errorf("describeSource(%s) = %q, want %q", tc.name, got, tc.want)
+			}
+		})
+	}
+}
+
+// TestCheckGolden pins check's table: names and sources, never values.
+func TestCheckGolden(t *testing.T) {
+	t.Parallel()
+	res := goldenResult()
+	var out bytes.Buffer
+	if err := writeCheck(&out, res); err != nil {
+		t.Fatal(err)
+	}
+	for _, kv := range res.Env {
+		if _, v, _ := strings.Cut(kv, "="); len(v) > 3 && strings.Contains(out.String(), v) {
+			t.Errorf("check printed the value %q", v)
+		}
+	}
+	golden(t, "check.golden", out.String())
+}

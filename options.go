@@ -1,0 +1,138 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// options is the parsed command line, flags already merged with their
+// environment twins. The first group is read by every command; the others
+// belong to one subcommand each and are registered by its flags func.
+type options struct {
+	secretIDs  []string
+	region     string
+	override   bool
+	allowKeys  []string
+	references bool
+	timeout    time.Duration
+	verbose    bool
+
+	format string // export
+}
+
+// rawFlags holds the common flags as given, before applyEnv merges them with
+// their environment twins.
+type rawFlags struct {
+	ids, allow  listFlag
+	noRefs      bool
+	showVersion bool
+}
+
+// listFlag is a repeatable flag.
+type listFlag []string
+
+func (l *listFlag) String() string     { return strings.Join(*l, ",") }
+func (l *listFlag) Set(s string) error { *l = append(*l, s); return nil }
+
+// addCommonFlags registers the flags every command accepts.
+func addCommonFlags(fs *flag.FlagSet, o *options, raw *rawFlags) {
+	fs.Var(&raw.ids, "secret-id", "")
+	fs.StringVar(&o.region, "region", "", "")
+	fs.BoolVar(&o.override, "override", false, "")
+	fs.Var(&raw.allow, "allow-key", "")
+	fs.BoolVar(&raw.noRefs, "no-references", false, "")
+	fs.DurationVar(&o.timeout, "timeout", 30*time.Second, "")
+	fs.BoolVar(&o.verbose, "verbose", false, "")
+	fs.BoolVar(&raw.showVersion, "version", false, "")
+}
+
+// applyEnv fills what no flag set from the flags' environment twins. set
+// holds the names of the flags given on the command line.
+func applyEnv(opts *options, set map[string]bool, environ []string, raw rawFlags) error {
+	get := func(name string) string { v, _ := lookupEnv(environ, name); return v }
+	opts.secretIDs = raw.ids
+	if !set["secret-id"] {
+		if v := get("SECRET_ID"); v != "" {
+			opts.secretIDs = strings.Split(v, ",")
+		}
+	}
+	opts.allowKeys = raw.allow
+	if !set["allow-key"] {
+		if v := get("SECRETENV_ALLOW_KEYS"); v != "" {
+			opts.allowKeys = strings.Split(v, ",")
+		}
+	}
+	if !set["region"] {
+		opts.region = get("AWS_REGION")
+		if opts.region == "" {
+			opts.region = get("AWS_DEFAULT_REGION")
+		}
+	}
+	boolEnv := func(name string, dst *bool) error {
+		v := get(name)
+		if v == "" {
+			return nil
+		}
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return fmt.Errorf("%s=%q is not true or false", name, v)
+		}
+		*dst = b
+		return nil
+	}
+	if !set["override"] {
+		if err := boolEnv("SECRETENV_OVERRIDE", &opts.override); err != nil {
+			return err
+		}
+	}
+	opts.references = !raw.noRefs
+	if !set["no-references"] {
+		if err := boolEnv("SECRETENV_REFERENCES", &opts.references); err != nil {
+			return err
+		}
+	}
+	if !set["timeout"] {
+		if v := get("SECRETENV_TIMEOUT"); v != "" {
+			d, err := time.ParseDuration(v)
+			if err != nil {
+				return fmt.Errorf("SECRETENV_TIMEOUT=%q is not a duration such as 30s or 2m", v)
+			}
+			opts.timeout = d
+		}
+	}
+	if opts.timeout <= 0 {
+		return fmt.Errorf("timeout %v must be positive", opts.timeout)
+	}
+	if !set["verbose"] {
+		switch v := get("SECRETENV_LOG"); v {
+		case "", "info", "warn", "error":
+		case "debug":
+			opts.verbose = true
+		default:
+			return fmt.Errorf("SECRETENV_LOG=%q is not debug, info, warn or error", v)
+		}
+	}
+	return nil
+}
+
+// newLogger writes debug lines to stderr with --verbose, else nothing.
+// Callers log names, never values.
+func newLogger(stderr io.Writer, verbose bool) *slog.Logger {
+	if !verbose {
+		return slog.New(slog.DiscardHandler)
+	}
+	return slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{
+		Level: slog.LevelDebug,
+		ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
+			if a.Key == slog.TimeKey {
+				return slog.Attr{}
+			}
+			return a
+		},
+	}))
+}
