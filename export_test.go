@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"bytes"
-	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -166,8 +165,8 @@ sys.stdout.buffer.write(b"".join((k + "=" + v).encode() + b"\0" for k, v in d.it
 	compareVars(t, got, want)
 }
 
-// TestExportDotenvRoundTrip reads the dotenv format back with a parser built
-// from Compose's documented rules.
+// TestExportDotenvRoundTrip reads the dotenv format back with parseDotenv,
+// which TestParseDotenv holds to Compose's documented rules.
 func TestExportDotenvRoundTrip(t *testing.T) {
 	t.Parallel()
 	res, want := nastyResult(nastyValues)
@@ -175,7 +174,7 @@ func TestExportDotenvRoundTrip(t *testing.T) {
 	if n := strings.Count(text, "\n"); n != len(want) {
 		t.Errorf("dotenv output has %d lines for %d variables; each variable must be one line", n, len(want))
 	}
-	got, err := parseComposeDotenv(text)
+	got, err := parseDotenv([]byte(text))
 	if err != nil {
 		t.Fatalf("parsing the dotenv output: %v\n%s", err, text)
 	}
@@ -280,47 +279,6 @@ func TestExportGolden(t *testing.T) {
 	}
 }
 
-// TestDescribeSource covers each kind of source check can name.
-func TestDescribeSource(t *testing.T) {
-	t.Parallel()
-	res := mergeResult{
-		Set: map[string]source{
-			"NEW":      {Secret: "app/prod"},
-			"REPLACED": {Secret: "app/prod", Override: true},
-			"REF":      {Secret: "arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf", Ref: true},
-		},
-		Kept: map[string]string{"KEPT": "app/common"},
-	}
-	for _, tc := range []struct{ name, want string }{
-		{"NEW", "secret app/prod"},
-		{"REPLACED", "secret app/prod, replacing the environment's value (--override)"},
-		{"REF", "reference to arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf"},
-		{"KEPT", "environment, kept over secret app/common"},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			if got := describeSource(tc.name, res); got != tc.want {
-				t.Errorf("describeSource(%s) = %q, want %q", tc.name, got, tc.want)
-			}
-		})
-	}
-}
-
-// TestCheckGolden pins check's table: names and sources, never values.
-func TestCheckGolden(t *testing.T) {
-	t.Parallel()
-	res := goldenResult()
-	var out bytes.Buffer
-	if err := writeCheck(&out, res); err != nil {
-		t.Fatal(err)
-	}
-	for _, kv := range res.Env {
-		if _, v, _ := strings.Cut(kv, "="); len(v) > 3 && strings.Contains(out.String(), v) {
-			t.Errorf("check printed the value %q", v)
-		}
-	}
-	golden(t, "check.golden", out.String())
-}
-
 func golden(t *testing.T, name, got string) {
 	t.Helper()
 	path := filepath.Join("testdata", name)
@@ -357,159 +315,4 @@ func parseDockerEnvFile(text string) (map[string]string, error) {
 		out[name] = value
 	}
 	return out, sc.Err()
-}
-
-// parseComposeDotenv reads text by the rules Docker documents for Compose
-// environment files (docs.docker.com "Syntax for environment files" and
-// "Interpolation"), strictly: anything the rules leave open, or that Compose
-// would interpolate, is an error, so the test fails rather than guess.
-//
-//   - Blank lines and lines starting with # are ignored; a line is NAME=VALUE,
-//     optionally after "export ".
-//   - Single-quoted values are literal, except that \' is a quote.
-//   - Double-quoted values understand \n, \r, \t, \\ and \"; $$ is a literal
-//     $; any other $ is interpolation.
-//   - Unquoted values end at the line's end or at " #", trailing blanks
-//     dropped, and are interpolated like double-quoted ones.
-func parseComposeDotenv(text string) (map[string]string, error) {
-	out := map[string]string{}
-	for s := text; ; {
-		s = strings.TrimLeft(s, " \t\r\n")
-		if s == "" {
-			return out, nil
-		}
-		if s[0] == '#' {
-			_, s, _ = strings.Cut(s, "\n")
-			continue
-		}
-		s = strings.TrimPrefix(s, "export ")
-		name, rest, ok := strings.Cut(s, "=")
-		if !ok || strings.Contains(name, "\n") || !validKey(name) {
-			return nil, fmt.Errorf("no NAME= at %q", firstLine(s))
-		}
-		var value string
-		var err error
-		switch {
-		case strings.HasPrefix(rest, "'"):
-			value, s, err = composeQuoted(rest[1:], '\'')
-		case strings.HasPrefix(rest, `"`):
-			value, s, err = composeQuoted(rest[1:], '"')
-		default:
-			var line string
-			line, s, _ = strings.Cut(rest, "\n")
-			line, _, _ = strings.Cut(line, " #")
-			value, err = composeDollars(strings.TrimRight(line, " \t"))
-		}
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", name, err)
-		}
-		if _, dup := out[name]; dup {
-			return nil, fmt.Errorf("%s: set twice", name)
-		}
-		out[name] = value
-		// After a closing quote only blanks and a comment may follow.
-		tail, after, _ := strings.Cut(s, "\n")
-		if t := strings.TrimLeft(tail, " \t"); t != "" && t[0] != '#' {
-			return nil, fmt.Errorf("%s: text after the closing quote: %q", name, tail)
-		}
-		s = after
-	}
-}
-
-// composeQuoted reads a quoted value up to its closing quote and returns the
-// value and the text after the quote.
-func composeQuoted(s string, quote byte) (value, rest string, err error) {
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c == quote:
-			return b.String(), s[i+1:], nil
-		case c == '\\' && i+1 < len(s):
-			i++
-			e := s[i]
-			switch {
-			case e == quote:
-				b.WriteByte(quote)
-			case quote == '"' && e == '\\':
-				b.WriteByte('\\')
-			case quote == '"' && e == 'n':
-				b.WriteByte('\n')
-			case quote == '"' && e == 'r':
-				b.WriteByte('\r')
-			case quote == '"' && e == 't':
-				b.WriteByte('\t')
-			case quote == '\'':
-				b.WriteByte('\\') // literal, as in the docs' 'some\tvalue'
-				b.WriteByte(e)
-			default: // the documentation does not say, and parsers differ
-				return "", "", fmt.Errorf("backslash before %q inside %c quotes", e, quote)
-			}
-		case c == '$' && quote == '"':
-			if i+1 < len(s) && s[i+1] == '$' {
-				b.WriteByte('$')
-				i++
-				continue
-			}
-			return "", "", errors.New("unescaped $ inside double quotes would be interpolated")
-		case c == '\n' || c == '\r':
-			return "", "", fmt.Errorf("line break inside %c quotes", quote)
-		default:
-			b.WriteByte(c)
-		}
-	}
-	return "", "", fmt.Errorf("no closing %c", quote)
-}
-
-// composeDollars applies the rule for unquoted text: $$ is $, any other $ is
-// interpolation, which an exact export must never rely on.
-func composeDollars(s string) (string, error) {
-	if strings.Contains(strings.ReplaceAll(s, "$$", ""), "$") {
-		return "", errors.New("unescaped $ would be interpolated")
-	}
-	return strings.ReplaceAll(s, "$$", "$"), nil
-}
-
-func firstLine(s string) string {
-	line, _, _ := strings.Cut(s, "\n")
-	return line
-}
-
-// TestParseComposeDotenv checks the test's own parser against the examples
-// in Compose's documentation, so a round trip through it means something.
-func TestParseComposeDotenv(t *testing.T) {
-	t.Parallel()
-	for _, tc := range []struct{ in, want string }{
-		{"VAR=VAL", "VAL"},
-		{`VAR="VAL"`, "VAL"},
-		{"VAR='VAL'", "VAL"},
-		{"VAR=VAL # comment", "VAL"},
-		{"VAR=VAL# not a comment", "VAL# not a comment"},
-		{`VAR="VAL # not a comment"`, "VAL # not a comment"},
-		{`VAR="VAL" # comment`, "VAL"},
-		{"VAR='$OTHER'", "$OTHER"},
-		{"VAR='${OTHER}'", "${OTHER}"},
-		{`VAR='Let\'s go!'`, "Let's go!"},
-		{`VAR="{\"hello\": \"json\"}"`, `{"hello": "json"}`},
-		{`VAR="some\tvalue"`, "some\tvalue"},
-		{`VAR='some\tvalue'`, `some\tvalue`},
-		{`VAR=some\tvalue`, `some\tvalue`},
-		{`VAR="$$HOME"`, "$HOME"},
-	} {
-		got, err := parseComposeDotenv(tc.in + "\n")
-		if tc.want == "" {
-			if err == nil {
-				t.Errorf("%s: parsed as %q, want the strict parser to refuse", tc.in, got["VAR"])
-			}
-			continue
-		}
-		if err != nil || got["VAR"] != tc.want {
-			t.Errorf("%s: got %q, %v; want %q", tc.in, got["VAR"], err, tc.want)
-		}
-	}
-	for _, bad := range []string{`VAR="$HOME"`, "VAR=$HOME", `VAR="open`, `VAR="a"b`} {
-		if got, err := parseComposeDotenv(bad + "\n"); err == nil {
-			t.Errorf("%s: parsed as %q, want an error", bad, got)
-		}
-	}
 }

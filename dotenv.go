@@ -1,0 +1,187 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+)
+
+// This file reads variables from local files: a JSON object like a secret,
+// or a dotenv file (.env, .env.example). Errors name the file, the line and
+// the key, never a value.
+
+// maxVarsFile bounds what readVarsFile reads: a secret holds at most 64 KiB,
+// and a template is smaller still.
+const maxVarsFile = 1 << 20
+
+// readVarsFile reads the variables of a JSON object or a dotenv file; "-"
+// reads stdin. format is "json", "dotenv", or "" to choose by the name:
+// .json is JSON, anything else dotenv. Keys are not validated beyond what
+// the format needs; callers apply checkVars and the key rules.
+func readVarsFile(path, format string, stdin io.Reader) (map[string]string, error) {
+	switch format {
+	case "json", "dotenv":
+	case "":
+		format = "dotenv"
+		if strings.HasSuffix(strings.ToLower(path), ".json") {
+			format = "json"
+		}
+	default:
+		return nil, fmt.Errorf("unknown file format %q; use json or dotenv", format)
+	}
+	name := path
+	var r io.Reader = stdin
+	if path == "-" {
+		name = "stdin"
+	} else {
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, err // *PathError: the path and the reason, no content
+		}
+		defer f.Close()
+		r = f
+	}
+	text, err := io.ReadAll(io.LimitReader(r, maxVarsFile+1))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %v", name, err)
+	}
+	if len(text) > maxVarsFile {
+		return nil, fmt.Errorf("%s: larger than %d bytes; a secret holds at most 65,536", name, maxVarsFile)
+	}
+	// A byte-order mark marks the file's encoding; it is no part of a value.
+	text = bytes.TrimPrefix(text, []byte("\uFEFF"))
+	var vars map[string]string
+	if format == "json" {
+		vars, err = parseSecret(text)
+		if errors.Is(err, errNotObject) {
+			err = errors.New("not a JSON object of KEY: value")
+		}
+	} else {
+		vars, err = parseDotenv(text)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	return vars, nil
+}
+
+// parseDotenv reads a dotenv file as Docker Compose does, which is what
+// `export --format dotenv` writes, so that the two round-trip exactly:
+//
+//   - blank lines and lines starting with # are skipped; "export " before a
+//     name is allowed;
+//   - NAME=value, NAME a variable name ([A-Za-z_][A-Za-z0-9_]*);
+//   - 'single quotes': literal, but \' is a quote;
+//   - "double quotes": \\ \" \n \r \t are escapes and $$ is a dollar;
+//   - unquoted: the rest of the line, without a " #" comment and trailing
+//     blanks; $$ is a dollar.
+//
+// Quoted values may span lines. Compose would interpolate any other $, so
+// such a value is refused rather than read differently from how Compose
+// reads it; write $$ or use single quotes.
+func parseDotenv(text []byte) (map[string]string, error) {
+	vars := map[string]string{}
+	s := strings.ReplaceAll(string(text), "\r\n", "\n")
+	for line := 1; s != ""; {
+		cur, rest, _ := strings.Cut(s, "\n")
+		t := strings.TrimLeft(cur, " \t")
+		if t == "" || t[0] == '#' {
+			s, line = rest, line+1
+			continue
+		}
+		name, after, ok := strings.Cut(strings.TrimPrefix(t, "export "), "=")
+		name = strings.TrimRight(name, " \t")
+		if !ok || !validKey(name) {
+			return nil, fmt.Errorf("line %d: expected NAME=value with NAME a variable name", line)
+		}
+		// A quoted value may run on past this line, so it is read from s.
+		value, tail, err := dotenvValue(strings.TrimLeft(s[len(cur)-len(after):], " \t"))
+		if err != nil {
+			return nil, fmt.Errorf("line %d: %s: %w", line, name, err)
+		}
+		if _, dup := vars[name]; dup {
+			return nil, fmt.Errorf("line %d: %s is set twice", line, name)
+		}
+		vars[name] = value
+		line += strings.Count(s[:len(s)-len(tail)], "\n")
+		s = tail
+	}
+	return vars, nil
+}
+
+// dotenvValue reads one value at the start of s and returns it with the text
+// after its line.
+func dotenvValue(s string) (value, tail string, err error) {
+	if s != "" && (s[0] == '\'' || s[0] == '"') {
+		value, after, err := dotenvQuoted(s[1:], s[0])
+		if err != nil {
+			return "", "", err
+		}
+		rest, tail, _ := strings.Cut(after, "\n")
+		if t := strings.TrimLeft(rest, " \t"); t != "" && t[0] != '#' {
+			return "", "", errors.New("text after the closing quote")
+		}
+		return value, tail, nil
+	}
+	cur, tail, _ := strings.Cut(s, "\n")
+	if i := strings.Index(cur, " #"); i >= 0 {
+		cur = cur[:i]
+	}
+	if i := strings.Index(cur, "\t#"); i >= 0 {
+		cur = cur[:i]
+	}
+	value, err = dotenvDollars(strings.TrimRight(cur, " \t"))
+	return value, tail, err
+}
+
+// dotenvQuoted reads a quoted value up to its closing quote and returns the
+// value and the text after the quote.
+func dotenvQuoted(s string, quote byte) (value, rest string, err error) {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == quote:
+			return b.String(), s[i+1:], nil
+		case c == '\\' && i+1 < len(s) && s[i+1] == quote:
+			b.WriteByte(quote)
+			i++
+		case c == '\\' && quote == '"' && i+1 < len(s):
+			i++
+			switch s[i] {
+			case '\\':
+				b.WriteByte('\\')
+			case 'n':
+				b.WriteByte('\n')
+			case 'r':
+				b.WriteByte('\r')
+			case 't':
+				b.WriteByte('\t')
+			default: // Compose's documentation does not say, and readers differ
+				return "", "", fmt.Errorf("unknown escape \\%c inside double quotes; write \\\\ for a backslash", s[i])
+			}
+		case c == '$' && quote == '"':
+			if i+1 < len(s) && s[i+1] == '$' {
+				b.WriteByte('$')
+				i++
+				continue
+			}
+			return "", "", errors.New("a $ inside double quotes would be interpolated by Compose; write $$ or use single quotes")
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return "", "", fmt.Errorf("no closing %c", quote)
+}
+
+// dotenvDollars applies the rule for unquoted text: $$ is $, and any other $
+// would be interpolated by Compose.
+func dotenvDollars(s string) (string, error) {
+	if strings.Contains(strings.ReplaceAll(s, "$$", ""), "$") {
+		return "", errors.New("a $ would be interpolated by Compose; write $$ or use single quotes")
+	}
+	return strings.ReplaceAll(s, "$$", "$"), nil
+}
