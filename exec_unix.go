@@ -30,6 +30,21 @@ const defaultPath = "/bin:/usr/bin"
 // E2BIG.
 const maxArgStrlen = 32 * 4096
 
+// exitError carries the exit status for an error; any other error is
+// secretenv's own failure (125).
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Unwrap() error { return e.err }
+
+// signalError is the cancellation cause when a stop signal arrives.
+type signalError struct{ sig os.Signal }
+
+func (e signalError) Error() string { return "received " + e.sig.String() }
+
 // stopSignals are the signals that end secretenv before exec with 128+N.
 // As PID 1 the kernel ignores a signal's default action, and Go's default
 // would exit 2, so they are caught.

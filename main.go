@@ -9,7 +9,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"runtime/debug"
 )
@@ -40,16 +39,6 @@ func tuneGC() {
 // version is stamped at build time: -ldflags "-X main.version=v1.2.3".
 var version string
 
-// exitError carries the exit status for an error; any other error is
-// secretenv's own failure (125).
-type exitError struct {
-	code int
-	err  error
-}
-
-func (e *exitError) Error() string { return e.err.Error() }
-func (e *exitError) Unwrap() error { return e.err }
-
 // report prints err as one line on stderr and returns the exit status.
 func report(err error, stderr io.Writer) int {
 	if err == nil {
@@ -62,11 +51,6 @@ func report(err error, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stderr, "secretenv: %v\n", err)
 	return code
-}
-
-// usageError marks a mistake in the command line; run adds a hint to it.
-func usageError(format string, a ...any) error {
-	return fmt.Errorf(format+"; see 'secretenv --help'", a...)
 }
 
 const usage = `Usage: secretenv [flags] [--] COMMAND [ARG...]
@@ -108,29 +92,6 @@ Exit status: 125 if secretenv fails (the command never starts), 126 if the
 command cannot be executed, 127 if it is not found, else the command's own.
 `
 
-// command is a subcommand: a word after secretenv's flags that is not a
-// program to run (cmd/go's base.Command, in small). Each lives in its own
-// file with its flags beside its code.
-type command struct {
-	name string
-	// flags registers the command's own flags, if it has any.
-	flags func(fs *flag.FlagSet, o *options)
-	// check validates the arguments and options once parsed; nil means the
-	// command takes no arguments.
-	check func(o *options, args []string) error
-	run   func(ctx context.Context, inv *invocation) error
-}
-
-// invocation is what a command runs with.
-type invocation struct {
-	opts           options
-	args           []string // the subcommand's arguments, or the command line to exec
-	environ        []string
-	stdin          io.Reader
-	stdout, stderr io.Writer
-	log            *slog.Logger
-}
-
 // execCmd is what secretenv does without a subcommand: load, then exec.
 var execCmd = &command{run: runExec}
 
@@ -170,33 +131,6 @@ func runExec(ctx context.Context, inv *invocation) error {
 	}
 	return execCommand(inv.args, res.Env, res.Set)
 }
-
-// loadUntilStopped is load with the stop signals caught: SIGTERM, SIGINT or
-// SIGHUP before the command starts ends secretenv with 128+N, and the command
-// never runs.
-func loadUntilStopped(ctx context.Context, inv *invocation) (mergeResult, error) {
-	ctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
-	stop := notifyStop()
-	go func() {
-		select {
-		case sig := <-stop:
-			cancel(signalError{sig})
-		case <-ctx.Done():
-		}
-	}()
-	res, err := load(ctx, inv.opts, inv.environ, inv.log)
-	var se signalError
-	if errors.As(context.Cause(ctx), &se) {
-		return mergeResult{}, &exitError{signalStatus(se.sig), fmt.Errorf("received %v before the command started; it was not run", se.sig)}
-	}
-	return res, err
-}
-
-// signalError is the cancellation cause when a stop signal arrives.
-type signalError struct{ sig os.Signal }
-
-func (e signalError) Error() string { return "received " + e.sig.String() }
 
 // parseArgs reads the command line: secretenv's flags, then a subcommand with
 // its arguments (flags may come before or after them), or the command to

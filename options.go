@@ -136,3 +136,8 @@ func newLogger(stderr io.Writer, verbose bool) *slog.Logger {
 		},
 	}))
 }
+
+// usageError marks a mistake in the command line; run adds a hint to it.
+func usageError(format string, a ...any) error {
+	return fmt.Errorf(format+"; see 'secretenv --help'", a...)
+}
