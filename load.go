@@ -45,6 +45,10 @@ func load(ctx context.Context, opts options, environ []string, log *slog.Logger)
 	if err != nil {
 		return mergeResult{}, err
 	}
+	required, err := requiredKeys(opts)
+	if err != nil {
+		return mergeResult{}, err
+	}
 
 	ctx, cancel := context.WithTimeout(ctx, opts.timeout)
 	defer cancel()
@@ -77,6 +81,9 @@ func load(ctx context.Context, opts options, environ []string, log *slog.Logger)
 	}
 	res := mergeEnv(environ, layers, refVals, refSecret, opts.override)
 	logMerge(log, res)
+	if err := checkRequired(required, res, opts.secretIDs, len(refs)); err != nil {
+		return mergeResult{}, err
+	}
 	return res, nil
 }
 

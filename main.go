@@ -75,6 +75,10 @@ Flags (each has an environment twin; a flag wins over it):
                      (SECRETENV_OVERRIDE=true)
   --allow-key NAME   allow a key that changes how programs load code, such as
                      LD_PRELOAD; repeatable (SECRETENV_ALLOW_KEYS, comma-separated)
+  --require NAME     fail (125) unless NAME is set and not empty after the
+                     merge; repeatable (SECRETENV_REQUIRE, comma-separated)
+  --require-from F   require the keys of F, a .env or JSON template, too
+                     (SECRETENV_REQUIRE_FROM)
   --no-references    leave ARN values in the environment as they are
                      (SECRETENV_REFERENCES=false)
   --timeout D        one deadline over credentials, retries and fetches

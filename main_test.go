@@ -68,6 +68,12 @@ func TestParseArgs(t *testing.T) {
 		{"SECRETENV_LOG=debug", []string{"true"}, []string{"SECRETENV_LOG=debug"}, with(func(o *options) { o.verbose = true }), "", []string{"true"}},
 		{"SECRETENV_LOG=info is quiet", []string{"true"}, []string{"SECRETENV_LOG=info"}, defaults, "", []string{"true"}},
 		{"--verbose=false beats SECRETENV_LOG=debug", []string{"--verbose=false", "true"}, []string{"SECRETENV_LOG=debug"}, defaults, "", []string{"true"}},
+		{"--require repeats", []string{"--require", "A", "--require=B", "true"}, nil, with(func(o *options) { o.require = []string{"A", "B"} }), "", []string{"true"}},
+		{"SECRETENV_REQUIRE", []string{"check"}, []string{"SECRETENV_REQUIRE=A,B"}, with(func(o *options) { o.require = []string{"A", "B"} }), "check", nil},
+		{"--require beats SECRETENV_REQUIRE", []string{"--require", "C", "true"}, []string{"SECRETENV_REQUIRE=A,B"}, with(func(o *options) { o.require = []string{"C"} }), "", []string{"true"}},
+		{"--require-from after check", []string{"check", "--require-from", ".env.example"}, nil, with(func(o *options) { o.requireFrom = ".env.example" }), "check", nil},
+		{"--require-from beats its twin", []string{"--require-from", "t.json", "true"}, []string{"SECRETENV_REQUIRE_FROM=.env.example"}, with(func(o *options) { o.requireFrom = "t.json" }), "", []string{"true"}},
+		{"SECRETENV_REQUIRE_FROM", []string{"true"}, []string{"SECRETENV_REQUIRE_FROM=.env.example"}, with(func(o *options) { o.requireFrom = ".env.example" }), "", []string{"true"}},
 		{"first environment entry wins", []string{"true"}, []string{"SECRET_ID=first", "SECRET_ID=second"}, with(func(o *options) { o.secretIDs = []string{"first"} }), "", []string{"true"}},
 	}
 	for _, tc := range tests {
@@ -98,7 +104,8 @@ func TestParseArgs(t *testing.T) {
 func equalOptions(a, b options) bool {
 	return slices.Equal(a.secretIDs, b.secretIDs) && slices.Equal(a.allowKeys, b.allowKeys) &&
 		a.region == b.region && a.override == b.override && a.references == b.references &&
-		a.timeout == b.timeout && a.verbose == b.verbose && a.format == b.format
+		a.timeout == b.timeout && a.verbose == b.verbose && a.format == b.format &&
+		slices.Equal(a.require, b.require) && a.requireFrom == b.requireFrom
 }
 
 func TestParseArgsErrors(t *testing.T) {
@@ -125,6 +132,7 @@ func TestParseArgsErrors(t *testing.T) {
 		{"export with a command after --", []string{"export", "--", "env"}, nil, `export takes no arguments, got "env"`},
 		{"check with an argument", []string{"check", "now"}, nil, `check takes no arguments, got "now"`},
 		{"unknown export format", []string{"export", "--format", "yaml"}, nil, `unknown export format "yaml"; use dotenv, env-file, shell or json`},
+		{"--require-from without a name", []string{"--require-from=", "true"}, nil, "--require-from needs a file name"},
 		{"a subcommand's flag before a command", []string{"--format", "json", "--", "env"}, nil, "flag provided but not defined: -format"},
 		{"a subcommand's flag on another", []string{"check", "--format", "json"}, nil, "flag provided but not defined: -format"},
 	}
@@ -226,6 +234,9 @@ func TestRunFailsBeforeExec(t *testing.T) {
 		{"malformed reference", []string{"--", "true"}, []string{"DB=arn:aws:secretsmanager:oops"}, "DB: malformed ARN"},
 		{"bad SECRETENV_TIMEOUT", []string{"--", "true"}, []string{"SECRET_ID=a", "SECRETENV_TIMEOUT=forever"}, "SECRETENV_TIMEOUT"},
 		{"bad allow-key", []string{"--allow-key", "LD_*", "--", "true"}, []string{"SECRET_ID=a"}, "--allow-key"},
+		{"bad --require, before any request", []string{"--require", "DB-URL", "--", "true"}, []string{"SECRET_ID=a"}, `--require "DB-URL" is not a variable name`},
+		{"empty SECRETENV_REQUIRE entry", []string{"--", "true"}, []string{"SECRET_ID=a", "SECRETENV_REQUIRE=A,,B"}, `--require "" is not a variable name`},
+		{"missing --require-from file", []string{"check", "--require-from", "/nonexistent/.env.example"}, []string{"SECRET_ID=a"}, "--require-from open /nonexistent/.env.example"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

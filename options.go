@@ -22,6 +22,11 @@ type options struct {
 	timeout    time.Duration
 	verbose    bool
 
+	// exec, check and export: the variables that must be set and not empty
+	// after the merge.
+	require     []string // --require
+	requireFrom string   // --require-from: a template whose keys are required too
+
 	format string // export
 }
 
@@ -29,6 +34,7 @@ type options struct {
 // their environment twins.
 type rawFlags struct {
 	ids, allow  listFlag
+	require     listFlag
 	noRefs      bool
 	showVersion bool
 }
@@ -46,6 +52,8 @@ func addCommonFlags(fs *flag.FlagSet, o *options, raw *rawFlags) {
 	fs.BoolVar(&o.override, "override", false, "")
 	fs.Var(&raw.allow, "allow-key", "")
 	fs.BoolVar(&raw.noRefs, "no-references", false, "")
+	fs.Var(&raw.require, "require", "")
+	fs.StringVar(&o.requireFrom, "require-from", "", "")
 	fs.DurationVar(&o.timeout, "timeout", 30*time.Second, "")
 	fs.BoolVar(&o.verbose, "verbose", false, "")
 	fs.BoolVar(&raw.showVersion, "version", false, "")
@@ -66,6 +74,9 @@ func applyEnv(opts *options, set map[string]bool, environ []string, raw rawFlags
 		if v := get("SECRETENV_ALLOW_KEYS"); v != "" {
 			opts.allowKeys = strings.Split(v, ",")
 		}
+	}
+	if err := applyRequireEnv(opts, set, environ, raw.require); err != nil {
+		return err
 	}
 	if !set["region"] {
 		opts.region = get("AWS_REGION")

@@ -1,0 +1,107 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+func TestRequiredKeys(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	write := func(name, text string) string {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	example := write(".env.example", "# the app's settings\nDB_URL=\nAPI_KEY=changeme\nexport DEBUG=\n")
+	tmpl := write("template.json", `{"DB_URL":"","SENTRY_DSN":null}`)
+	badJSON := write("bad.json", `{"not-a-name":""}`)
+	empty := write("empty.env", "# nothing yet\n")
+	tests := []struct {
+		name string
+		opts options
+		want []string
+		err  string
+	}{
+		{"none", options{}, nil, ""},
+		{"names, sorted and once", options{require: []string{"B", "A", "B"}}, []string{"A", "B"}, ""},
+		{"from .env.example", options{requireFrom: example}, []string{"API_KEY", "DB_URL", "DEBUG"}, ""},
+		{"from JSON with names", options{require: []string{"DB_URL", "PORT"}, requireFrom: tmpl}, []string{"DB_URL", "PORT", "SENTRY_DSN"}, ""},
+		{"bad name", options{require: []string{"A-B"}}, nil, `--require "A-B" is not a variable name`},
+		{"empty name", options{require: []string{"A", ""}}, nil, `--require "" is not a variable name`},
+		{"missing file", options{requireFrom: filepath.Join(dir, "nope")}, nil, "--require-from open " + filepath.Join(dir, "nope") + ": no such file or directory"},
+		{"bad key in JSON", options{requireFrom: badJSON}, nil, `--require-from ` + badJSON + `: key "not-a-name" is not a variable name`},
+		{"template without keys", options{requireFrom: empty}, nil, "--require-from " + empty + " lists no keys"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := requiredKeys(tc.opts)
+			if tc.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.err) {
+					t.Fatalf("requiredKeys = %v, want an error containing %q", err, tc.err)
+				}
+				return
+			}
+			if err != nil || !slices.Equal(got, tc.want) {
+				t.Errorf("requiredKeys = %q, %v; want %q", got, err, tc.want)
+			}
+		})
+	}
+}
+
+func TestCheckRequired(t *testing.T) {
+	t.Parallel()
+	res := mergeResult{
+		Env: []string{"PATH=/bin", "HOME=", "DEBUG=", "DB_URL=postgres://x", "API_KEY=", "TOKEN="},
+		Set: map[string]source{
+			"DB_URL":  {Secret: "app/prod"},
+			"API_KEY": {Secret: "app/prod"},
+			"TOKEN":   {Secret: "arn:aws:secretsmanager:us-east-1:123456789012:secret:tok-AbCdEf", Ref: true},
+		},
+		Kept: map[string]string{"DEBUG": "app/common"},
+	}
+	ids := []string{"app/common", "app/prod"}
+	tests := []struct {
+		name     string
+		required []string
+		ids      []string
+		refs     int
+		want     string
+	}{
+		{"nothing required", nil, ids, 0, ""},
+		{"all set", []string{"DB_URL", "PATH"}, ids, 0, ""},
+		{"missing", []string{"DB_URL", "REDIS_URL", "SENTRY_DSN"}, ids, 0,
+			"required variables not set: missing REDIS_URL, SENTRY_DSN; looked in secrets app/common, app/prod, the environment; add them to a secret or set them in the environment"},
+		{"empty from a secret", []string{"API_KEY"}, ids[1:], 0,
+			"required variables not set: empty API_KEY (from secret app/prod); looked in secret app/prod, the environment; add them to a secret or set them in the environment"},
+		{"empty in the environment over a secret", []string{"DEBUG"}, ids, 0,
+			"empty DEBUG (set empty in the environment, which wins over secret app/common)"},
+		{"empty in the environment", []string{"HOME"}, ids, 0, "empty HOME (set empty in the environment)"},
+		{"empty from a reference", []string{"TOKEN"}, nil, 1,
+			"empty TOKEN (from reference to arn:aws:secretsmanager:us-east-1:123456789012:secret:tok-AbCdEf); looked in 1 reference, the environment"},
+		{"missing and empty, every key named", []string{"API_KEY", "A", "Z"}, ids, 2,
+			"missing A, Z; empty API_KEY (from secret app/prod); looked in secrets app/common, app/prod, 2 references, the environment"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			err := checkRequired(tc.required, res, tc.ids, tc.refs)
+			if tc.want == "" {
+				if err != nil {
+					t.Fatalf("checkRequired = %v, want nil", err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("checkRequired = %v, want an error containing %q", err, tc.want)
+			}
+			if strings.Contains(err.Error(), "postgres") {
+				t.Errorf("the error holds a value: %v", err)
+			}
+		})
+	}
+}
