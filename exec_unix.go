@@ -31,13 +31,19 @@ const defaultPath = "/bin:/usr/bin"
 const maxArgStrlen = 32 * 4096
 
 // exitError carries the exit status for an error; any other error is
-// secretenv's own failure (125).
+// secretenv's own failure (125). A nil err is a status without a message,
+// such as diff's 1 for "different", which its output already says.
 type exitError struct {
 	code int
 	err  error
 }
 
-func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Error() string {
+	if e.err == nil {
+		return fmt.Sprintf("exit status %d", e.code)
+	}
+	return e.err.Error()
+}
 func (e *exitError) Unwrap() error { return e.err }
 
 // signalError is the cancellation cause when a stop signal arrives.

@@ -48,6 +48,9 @@ func report(err error, stderr io.Writer) int {
 	var ee *exitError
 	if errors.As(err, &ee) {
 		code = ee.code
+		if ee.err == nil {
+			return code
+		}
 	}
 	fmt.Fprintf(stderr, "secretenv: %v\n", err)
 	return code
@@ -56,6 +59,7 @@ func report(err error, stderr io.Writer) int {
 const usage = `Usage: secretenv [flags] [--] COMMAND [ARG...]
        secretenv [flags] export [--format dotenv|env-file|shell|json]
        secretenv [flags] check
+       secretenv [flags] diff [--keys] [--show-values] A B
 
 Fetch JSON secrets from AWS Secrets Manager, add their keys to the
 environment without replacing variables already set, and exec COMMAND.
@@ -65,6 +69,10 @@ A variable whose value is a Secrets Manager ARN is replaced by that secret
   export   print the variables secretenv would set (this prints secret values)
   check    fetch and validate; print the names that would be set, and where
            each comes from; exit 0 or 125
+  diff     compare the keys of A and B, each a secret id or a file (.json,
+           .env, .env.example, - for stdin): only in A, only in B, differs;
+           --keys compares names only; values only with --show-values;
+           exit 0 same, 1 different, 125 error
 
 Flags (each has an environment twin; a flag wins over it):
   --secret-id ID     secret name or ARN, repeatable, applied left to right
@@ -89,8 +97,8 @@ Flags (each has an environment twin; a flag wins over it):
   --help             print this help and exit
 
 AWS credentials, profile, endpoint and CA bundle come from the usual AWS_*
-variables and shared config files. To run a program named export or check,
-put it after --.
+variables and shared config files. To run a program that has a subcommand's
+name (export, check, diff, ...), put it after --.
 
 Exit status: 125 if secretenv fails (the command never starts), 126 if the
 command cannot be executed, 127 if it is not found, else the command's own.
@@ -101,7 +109,7 @@ var execCmd = &command{run: runExec}
 
 // commands are the subcommands. To run a program that has one's name, put
 // it after --.
-var commands = []*command{exportCmd, checkCmd}
+var commands = []*command{exportCmd, checkCmd, diffCmd}
 
 func findCommand(name string) *command {
 	for _, c := range commands {

@@ -74,6 +74,9 @@ func TestParseArgs(t *testing.T) {
 		{"--require-from after check", []string{"check", "--require-from", ".env.example"}, nil, with(func(o *options) { o.requireFrom = ".env.example" }), "check", nil},
 		{"--require-from beats its twin", []string{"--require-from", "t.json", "true"}, []string{"SECRETENV_REQUIRE_FROM=.env.example"}, with(func(o *options) { o.requireFrom = "t.json" }), "", []string{"true"}},
 		{"SECRETENV_REQUIRE_FROM", []string{"true"}, []string{"SECRETENV_REQUIRE_FROM=.env.example"}, with(func(o *options) { o.requireFrom = ".env.example" }), "", []string{"true"}},
+		{"diff flags after its arguments", []string{"diff", "a", "b", "--keys"}, nil, with(func(o *options) { o.keysOnly = true }), "diff", []string{"a", "b"}},
+		{"diff flags before its arguments", []string{"diff", "--show-values", "a", "b"}, nil, with(func(o *options) { o.showValues = true }), "diff", []string{"a", "b"}},
+		{"diff flag before the word", []string{"--keys", "diff", "a", "b"}, nil, with(func(o *options) { o.keysOnly = true }), "diff", []string{"a", "b"}},
 		{"first environment entry wins", []string{"true"}, []string{"SECRET_ID=first", "SECRET_ID=second"}, with(func(o *options) { o.secretIDs = []string{"first"} }), "", []string{"true"}},
 	}
 	for _, tc := range tests {
@@ -105,7 +108,8 @@ func equalOptions(a, b options) bool {
 	return slices.Equal(a.secretIDs, b.secretIDs) && slices.Equal(a.allowKeys, b.allowKeys) &&
 		a.region == b.region && a.override == b.override && a.references == b.references &&
 		a.timeout == b.timeout && a.verbose == b.verbose && a.format == b.format &&
-		slices.Equal(a.require, b.require) && a.requireFrom == b.requireFrom
+		slices.Equal(a.require, b.require) && a.requireFrom == b.requireFrom &&
+		a.keysOnly == b.keysOnly && a.showValues == b.showValues
 }
 
 func TestParseArgsErrors(t *testing.T) {
@@ -132,6 +136,10 @@ func TestParseArgsErrors(t *testing.T) {
 		{"export with a command after --", []string{"export", "--", "env"}, nil, `export takes no arguments, got "env"`},
 		{"check with an argument", []string{"check", "now"}, nil, `check takes no arguments, got "now"`},
 		{"unknown export format", []string{"export", "--format", "yaml"}, nil, `unknown export format "yaml"; use dotenv, env-file, shell or json`},
+		{"diff with one argument", []string{"diff", "a"}, nil, "diff takes two arguments, A and B, each a secret id or a file; got 1"},
+		{"diff with three arguments", []string{"diff", "a", "b", "c"}, nil, "got 3"},
+		{"diff stdin twice", []string{"diff", "-", "-"}, nil, "diff reads stdin (-) for one side only"},
+		{"diff --keys --show-values", []string{"diff", "a", "b", "--keys", "--show-values"}, nil, "--show-values has nothing to show"},
 		{"--require-from without a name", []string{"--require-from=", "true"}, nil, "--require-from needs a file name"},
 		{"a subcommand's flag before a command", []string{"--format", "json", "--", "env"}, nil, "flag provided but not defined: -format"},
 		{"a subcommand's flag on another", []string{"check", "--format", "json"}, nil, "flag provided but not defined: -format"},
@@ -269,6 +277,7 @@ func TestReport(t *testing.T) {
 		{"not found", &exitError{exitNotFound, errors.New("'nope': not found")}, exitNotFound, "secretenv: 'nope': not found\n"},
 		{"wrapped exit status", errors.Join(&exitError{exitNotExecutable, errors.New("'x': permission denied")}), exitNotExecutable, "secretenv: 'x': permission denied\n"},
 		{"signal", &exitError{143, errors.New("received terminated")}, 143, "secretenv: received terminated\n"},
+		{"status without a message", &exitError{code: 1}, 1, ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

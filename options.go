@@ -28,6 +28,9 @@ type options struct {
 	requireFrom string   // --require-from: a template whose keys are required too
 
 	format string // export
+
+	keysOnly   bool // diff: --keys, compare names only
+	showValues bool // diff: --show-values, the one way diff prints a value
 }
 
 // rawFlags holds the common flags as given, before applyEnv merges them with
