@@ -60,6 +60,7 @@ const usage = `Usage: secretenv [flags] [--] COMMAND [ARG...]
        secretenv [flags] export [--format dotenv|env-file|shell|json]
        secretenv [flags] check
        secretenv [flags] diff [--keys] [--show-values] A B
+       secretenv [flags] list [--json] [PREFIX]
 
 Fetch JSON secrets from AWS Secrets Manager, add their keys to the
 environment without replacing variables already set, and exec COMMAND.
@@ -73,6 +74,9 @@ A variable whose value is a Secrets Manager ARN is replaced by that secret
            .env, .env.example, - for stdin): only in A, only in B, differs;
            --keys compares names only; values only with --show-values;
            exit 0 same, 1 different, 125 error
+  list     print the names of the region's secrets that start with PREFIX,
+           sorted, with last-changed date and description; --json for
+           scripts; never a value
 
 Flags (each has an environment twin; a flag wins over it):
   --secret-id ID     secret name or ARN, repeatable, applied left to right
@@ -109,7 +113,7 @@ var execCmd = &command{run: runExec}
 
 // commands are the subcommands. To run a program that has one's name, put
 // it after --.
-var commands = []*command{exportCmd, checkCmd, diffCmd}
+var commands = []*command{exportCmd, checkCmd, diffCmd, listCmd}
 
 func findCommand(name string) *command {
 	for _, c := range commands {

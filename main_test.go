@@ -77,6 +77,8 @@ func TestParseArgs(t *testing.T) {
 		{"diff flags after its arguments", []string{"diff", "a", "b", "--keys"}, nil, with(func(o *options) { o.keysOnly = true }), "diff", []string{"a", "b"}},
 		{"diff flags before its arguments", []string{"diff", "--show-values", "a", "b"}, nil, with(func(o *options) { o.showValues = true }), "diff", []string{"a", "b"}},
 		{"diff flag before the word", []string{"--keys", "diff", "a", "b"}, nil, with(func(o *options) { o.keysOnly = true }), "diff", []string{"a", "b"}},
+		{"list", []string{"list"}, nil, defaults, "list", nil},
+		{"list a prefix as JSON", []string{"list", "myapp/", "--json"}, nil, with(func(o *options) { o.listJSON = true }), "list", []string{"myapp/"}},
 		{"first environment entry wins", []string{"true"}, []string{"SECRET_ID=first", "SECRET_ID=second"}, with(func(o *options) { o.secretIDs = []string{"first"} }), "", []string{"true"}},
 	}
 	for _, tc := range tests {
@@ -109,7 +111,7 @@ func equalOptions(a, b options) bool {
 		a.region == b.region && a.override == b.override && a.references == b.references &&
 		a.timeout == b.timeout && a.verbose == b.verbose && a.format == b.format &&
 		slices.Equal(a.require, b.require) && a.requireFrom == b.requireFrom &&
-		a.keysOnly == b.keysOnly && a.showValues == b.showValues
+		a.keysOnly == b.keysOnly && a.showValues == b.showValues && a.listJSON == b.listJSON
 }
 
 func TestParseArgsErrors(t *testing.T) {
@@ -140,6 +142,10 @@ func TestParseArgsErrors(t *testing.T) {
 		{"diff with three arguments", []string{"diff", "a", "b", "c"}, nil, "got 3"},
 		{"diff stdin twice", []string{"diff", "-", "-"}, nil, "diff reads stdin (-) for one side only"},
 		{"diff --keys --show-values", []string{"diff", "a", "b", "--keys", "--show-values"}, nil, "--show-values has nothing to show"},
+		{"list with two prefixes", []string{"list", "a", "b"}, nil, "list takes at most one argument, a name prefix; got 2"},
+		{"list prefix with a space", []string{"list", "my app"}, nil, `list: prefix "my app": secret names hold only letters, digits and /_+=.@-`},
+		{"list prefix negated", []string{"list", "!myapp"}, nil, `list: prefix "!myapp"`},
+		{"list prefix too long", []string{"list", strings.Repeat("a", 513)}, nil, "list: the prefix is 513 bytes; the limit is 512"},
 		{"--require-from without a name", []string{"--require-from=", "true"}, nil, "--require-from needs a file name"},
 		{"a subcommand's flag before a command", []string{"--format", "json", "--", "env"}, nil, "flag provided but not defined: -format"},
 		{"a subcommand's flag on another", []string{"check", "--format", "json"}, nil, "flag provided but not defined: -format"},

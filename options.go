@@ -31,6 +31,8 @@ type options struct {
 
 	keysOnly   bool // diff: --keys, compare names only
 	showValues bool // diff: --show-values, the one way diff prints a value
+
+	listJSON bool // list: --json
 }
 
 // rawFlags holds the common flags as given, before applyEnv merges them with

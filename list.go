@@ -1,0 +1,241 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
+	"github.com/aws/smithy-go"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
+)
+
+// listCmd prints the secrets of a region whose names start with PREFIX,
+// sorted by name, with their last-changed date and description. It never
+// asks for a value: ListSecrets returns none.
+var listCmd = &command{
+	name: "list",
+	flags: func(fs *flag.FlagSet, o *options) {
+		fs.BoolVar(&o.listJSON, "json", false, "")
+	},
+	check: func(o *options, args []string) error {
+		if len(args) > 1 {
+			return usageError("list takes at most one argument, a name prefix; got %d", len(args))
+		}
+		if len(args) == 1 {
+			return checkListPrefix(args[0])
+		}
+		return nil
+	},
+	run: runList,
+}
+
+// listPageSize is ListSecrets' MaxResults: 100 is the most the API returns
+// in one page, so the fewest round trips under the deadline.
+const listPageSize = 100
+
+// maxListPrefix is the API's limit on a filter value.
+const maxListPrefix = 512
+
+// checkListPrefix refuses, before any request, a prefix no secret name can
+// start with. Names hold letters, digits and /_+=.@- only; the API would
+// also read a leading ! as "not", which a prefix must not mean.
+func checkListPrefix(p string) error {
+	if len(p) > maxListPrefix {
+		return usageError("list: the prefix is %d bytes; the limit is %d", len(p), maxListPrefix)
+	}
+	for _, r := range p {
+		switch {
+		case 'a' <= r && r <= 'z', 'A' <= r && r <= 'Z', '0' <= r && r <= '9', strings.ContainsRune("/_+=.@-", r):
+		default:
+			return usageError("list: prefix %s: secret names hold only letters, digits and /_+=.@-", strconv.Quote(p))
+		}
+	}
+	return nil
+}
+
+// listedSecret is one line of list, and one object of list --json.
+type listedSecret struct {
+	Name        string     `json:"name"`
+	ARN         string     `json:"arn"`
+	Description string     `json:"description,omitempty"`
+	LastChanged *time.Time `json:"lastChanged,omitempty"`
+}
+
+func runList(ctx context.Context, inv *invocation) error {
+	var prefix string
+	if len(inv.args) == 1 {
+		prefix = inv.args[0]
+	}
+	ctx, cancel := context.WithTimeout(ctx, inv.opts.timeout)
+	defer cancel()
+	store, err := newSecretStore(ctx, inv.opts.region, inv.opts.timeout, inv.log)
+	if err != nil {
+		return err
+	}
+	region := store.cfg.Region
+	if region == "" {
+		return errors.New("list: no AWS region configured; set AWS_REGION or pass --region")
+	}
+	secrets, err := listSecrets(ctx, store.client(region), prefix)
+	if err != nil {
+		return describeListError(ctx, region, inv.opts.timeout, err)
+	}
+	if inv.opts.listJSON {
+		return writeListJSON(inv.stdout, secrets)
+	}
+	if len(secrets) == 0 {
+		_, err := fmt.Fprintf(inv.stderr, "secretenv: no secret in %s has a name starting with %s\n", region, strconv.Quote(prefix))
+		return err
+	}
+	return writeList(inv.stdout, secrets)
+}
+
+// listSecrets reads every page of ListSecrets with a name-prefix filter and
+// returns the secrets sorted by name. The deadline on ctx bounds the pages
+// as it bounds a fetch.
+func listSecrets(ctx context.Context, client *secretsmanager.Client, prefix string) ([]listedSecret, error) {
+	in := &secretsmanager.ListSecretsInput{MaxResults: aws.Int32(listPageSize)}
+	if prefix != "" {
+		in.Filters = []types.Filter{{Key: types.FilterNameStringTypeName, Values: []string{prefix}}}
+	}
+	var out []listedSecret
+	pages := secretsmanager.NewListSecretsPaginator(client, in)
+	for pages.HasMorePages() {
+		page, err := pages.NextPage(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range page.SecretList {
+			s := listedSecret{Name: aws.ToString(e.Name), ARN: aws.ToString(e.ARN), Description: aws.ToString(e.Description), LastChanged: e.LastChangedDate}
+			if s.LastChanged == nil {
+				s.LastChanged = e.CreatedDate // a secret never changed since it was created
+			}
+			if s.LastChanged != nil {
+				t := s.LastChanged.UTC()
+				s.LastChanged = &t
+			}
+			out = append(out, s)
+		}
+	}
+	slices.SortFunc(out, func(a, b listedSecret) int { return strings.Compare(a.Name, b.Name) })
+	return out, nil
+}
+
+// writeList prints an aligned table. Names and descriptions are text that
+// anyone with write access chose: control characters, invalid UTF-8 and
+// invisible format characters (bidirectional overrides) are escaped, so a
+// description cannot move the cursor, recolour the terminal or hide text.
+func writeList(w io.Writer, secrets []listedSecret) error {
+	var buf bytes.Buffer
+	tw := tabwriter.NewWriter(&buf, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "NAME\tLAST CHANGED\tDESCRIPTION")
+	for _, s := range secrets {
+		changed := "-"
+		if s.LastChanged != nil {
+			changed = s.LastChanged.Format("2006-01-02 15:04 UTC")
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", terminalSafe(s.Name), changed, terminalSafe(s.Description))
+	}
+	tw.Flush()
+	_, err := w.Write(buf.Bytes())
+	return err
+}
+
+// writeListJSON prints one JSON array, for scripts. JSON escapes control
+// characters itself.
+func writeListJSON(w io.Writer, secrets []listedSecret) error {
+	if secrets == nil {
+		secrets = []listedSecret{} // [] rather than null
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(secrets); err != nil {
+		return fmt.Errorf("list: cannot encode JSON (%T)", err)
+	}
+	_, err := w.Write(buf.Bytes())
+	return err
+}
+
+// terminalSafe returns s with every rune a terminal could act on escaped as
+// Go does in a quoted string (\t, \x1b, \u202e), and each byte that is not
+// UTF-8 as \xNN. Printable text, spaces included, is kept as it is.
+func terminalSafe(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			fmt.Fprintf(&b, `\x%02x`, s[i])
+		case unicode.IsPrint(r) || r == ' ':
+			b.WriteRune(r)
+		default:
+			q := strconv.QuoteRune(r)
+			b.WriteString(q[1 : len(q)-1])
+		}
+		i += size
+	}
+	return b.String()
+}
+
+// describeListError turns a ListSecrets failure into one line naming the
+// region, the AWS error code and what to do. As for fetches, the SDK's own
+// message is never used: it can quote a response body.
+func describeListError(ctx context.Context, region string, timeout time.Duration, err error) error {
+	what := "ListSecrets in " + region
+	if msg, ok := describeCredentialError(err, late(ctx), timeout); ok {
+		return fmt.Errorf("%s: %s", what, msg)
+	}
+	var code string
+	var apiErr smithy.APIError
+	if errors.As(err, &apiErr) {
+		code = apiErr.ErrorCode()
+	}
+	if late(ctx) {
+		why := ""
+		if code != "" {
+			why = "; the last answer was " + code
+		} else if ne := netError(err); ne != "" {
+			why = "; the last error was " + ne
+		}
+		return fmt.Errorf("%s: no answer within the %s deadline%s; check network access to Secrets Manager or raise --timeout", what, timeout, why)
+	}
+	switch code {
+	case "":
+	case "AccessDeniedException":
+		return fmt.Errorf("%s: access denied (%s); listing needs secretsmanager:ListSecrets on resource *", what, code)
+	case "UnrecognizedClientException", "InvalidClientTokenId", "InvalidSignatureException", "SignatureDoesNotMatch", "IncompleteSignature":
+		return fmt.Errorf("%s: AWS rejected the credentials (%s); check AWS_PROFILE, the access key or the role", what, code)
+	case "ExpiredTokenException", "ExpiredToken", "RequestExpired":
+		return fmt.Errorf("%s: the AWS credentials have expired (%s); refresh them (aws sso login, a new session token) or use a role", what, code)
+	default:
+		return fmt.Errorf("%s: Secrets Manager refused the request (%s)", what, code)
+	}
+	var de *smithy.DeserializationError
+	if errors.As(err, &de) {
+		return fmt.Errorf("%s: Secrets Manager sent a response that is not valid for ListSecrets; check AWS_ENDPOINT_URL_SECRETS_MANAGER or any proxy in between", what)
+	}
+	var re *smithyhttp.ResponseError
+	if errors.As(err, &re) {
+		return fmt.Errorf("%s: Secrets Manager answered HTTP %d", what, re.HTTPStatusCode())
+	}
+	if ne := netError(err); ne != "" {
+		return fmt.Errorf("%s: cannot reach Secrets Manager: %s", what, ne)
+	}
+	return fmt.Errorf("%s: request failed (%T)", what, errors.Unwrap(err))
+}
