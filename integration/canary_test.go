@@ -6,6 +6,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -77,65 +80,73 @@ func raw(status int, body string) func(w http.ResponseWriter) {
 	}
 }
 
+var (
+	longKey = strings.Repeat("k", 64) + canary // quoteKey shows 64 bytes of a bad key
+	big     = strings.Repeat("v", 200<<10) + canary
+)
+
+// canaryCases are the failure paths, each with the canary in the secret or
+// the response.
+var canaryCases = []struct {
+	name  string
+	setup canarySetup
+}{
+	{"JSON truncated in a string", inMoto(`{"A":"` + canary)},
+	{"JSON bare word as value", inMoto(`{"A":` + canary + `}`)},
+	{"JSON trailing comma", inMoto(`{"` + canary + `":1,}`)},
+	{"JSON bad escape", inMoto(`{"A":"` + canary + `\q"}`)},
+	{"JSON control character in string", inMoto("{\"A\":\"" + canary + "\x01\"}")},
+	{"JSON data after the object", inMoto(`{"A":"x"}` + canary)},
+	{"JSON string secret", inMoto(`"` + canary + `"`)},
+	{"bare string secret", inMoto(canary)},
+	{"array secret", inMoto(`["` + canary + `"]`)},
+	{"number secret", inMoto(`12345`)},
+	{"bad key", inMoto(`{"bad-key":"` + canary + `"}`)},
+	{"long bad key", inMoto(`{"` + longKey + `":"x"}`)},
+	{"NUL in value", inMoto(`{"A":"` + canary + `\u0000"}`)},
+	{"duplicate key", inMoto(`{"A":"` + canary + `","A":"` + canary + `2"}`)},
+	{"denied key", inMoto(`{"LD_PRELOAD":"` + canary + `"}`)},
+	{"denied key among valid ones", inMoto(`{"OK":"` + canary + `","BASH_ENV":"` + canary + `"}`)},
+	{"E2BIG one variable", fromFake(func(w http.ResponseWriter) {
+		// Secrets Manager stores at most 64 KiB; a server that sends
+		// more must still not leak it.
+		b, _ := json.Marshal(map[string]string{"BIG": big})
+		writeSecret(w, "app", string(b))
+	})},
+	{"E2BIG environment", e2bigByReferences},
+	{"SecretBinary", secretBinary},
+	{"reference to a missing json-key", referenceTo(`{"A":"`+canary+`"}`, "MISSING")},
+	{"json-key of a non-object", referenceTo(canary, "A")},
+	{"json-key of malformed JSON", referenceTo(`{"A":"`+canary, "A")},
+	{"reference holding NUL", referenceTo(`{"A":"`+canary+`\u0000"}`, "A")},
+	{"AccessDeniedException", fromFake(awsError(400, "AccessDeniedException"))},
+	{"ResourceNotFoundException", fromFake(awsError(400, "ResourceNotFoundException"))},
+	{"DecryptionFailure", fromFake(awsError(400, "DecryptionFailure"))},
+	{"InvalidRequestException", fromFake(awsError(400, "InvalidRequestException"))},
+	{"ExpiredTokenException", fromFake(awsError(400, "ExpiredTokenException"))},
+	{"unknown error code", fromFake(awsError(400, "SomethingNewException"))},
+	{"InternalServiceError until the deadline", fromFake(awsError(500, "InternalServiceError"))},
+	{"ThrottlingException until the deadline", fromFake(awsError(400, "ThrottlingException"))},
+	{"HTML error page", fromFake(raw(502, "<html>"+canary+"</html>"))},
+	{"4xx that is not JSON", fromFake(raw(403, canary))},
+	{"garbled 200", fromFake(raw(200, `{"Name":"app","SecretString":"{\"A\":\"`+canary))},
+	{"200 that is not JSON", fromFake(raw(200, canary))},
+	{"200 with a wrong type", fromFake(raw(200, `{"Name":"app","SecretString":{"A":"`+canary+`"}}`))},
+	{"no answer until the deadline", neverAnswers},
+	{"credential endpoint error body", credentialsFrom(raw(403, `{"code":"`+canary+`","message":"`+canary+`"}`))},
+	{"credential endpoint garbled", credentialsFrom(raw(200, `{"AccessKeyId":"`+canary))},
+	{"required keys missing and empty", requiring(`{"A":"`+canary+`","EMPTY":""}`, "MISSING=", "EMPTY=")},
+	{"required keys from a template holding the canary", requiring(`{"A":"`+canary+`"}`, "A=", "MISSING="+canary)},
+}
+
 // TestNoCanaryLeaks walks every failure path with a canary in the secret or
 // the response, plainly and in each verbose mode, and searches all output
 // for it. Every path must also fail closed: 125, the command never run.
 func TestNoCanaryLeaks(t *testing.T) {
 	t.Parallel()
-	longKey := strings.Repeat("k", 64) + canary // quoteKey shows 64 bytes of a bad key
-	big := strings.Repeat("v", 200<<10) + canary
 	// execOnly are failures that only execve reports, so check, which
 	// never execs, does not see them.
 	execOnly := map[string]bool{"E2BIG one variable": true, "E2BIG environment": true}
-	cases := []struct {
-		name  string
-		setup canarySetup
-	}{
-		{"JSON truncated in a string", inMoto(`{"A":"` + canary)},
-		{"JSON bare word as value", inMoto(`{"A":` + canary + `}`)},
-		{"JSON trailing comma", inMoto(`{"` + canary + `":1,}`)},
-		{"JSON bad escape", inMoto(`{"A":"` + canary + `\q"}`)},
-		{"JSON control character in string", inMoto("{\"A\":\"" + canary + "\x01\"}")},
-		{"JSON data after the object", inMoto(`{"A":"x"}` + canary)},
-		{"JSON string secret", inMoto(`"` + canary + `"`)},
-		{"bare string secret", inMoto(canary)},
-		{"array secret", inMoto(`["` + canary + `"]`)},
-		{"number secret", inMoto(`12345`)},
-		{"bad key", inMoto(`{"bad-key":"` + canary + `"}`)},
-		{"long bad key", inMoto(`{"` + longKey + `":"x"}`)},
-		{"NUL in value", inMoto(`{"A":"` + canary + `\u0000"}`)},
-		{"duplicate key", inMoto(`{"A":"` + canary + `","A":"` + canary + `2"}`)},
-		{"denied key", inMoto(`{"LD_PRELOAD":"` + canary + `"}`)},
-		{"denied key among valid ones", inMoto(`{"OK":"` + canary + `","BASH_ENV":"` + canary + `"}`)},
-		{"E2BIG one variable", fromFake(func(w http.ResponseWriter) {
-			// Secrets Manager stores at most 64 KiB; a server that sends
-			// more must still not leak it.
-			b, _ := json.Marshal(map[string]string{"BIG": big})
-			writeSecret(w, "app", string(b))
-		})},
-		{"E2BIG environment", e2bigByReferences},
-		{"SecretBinary", secretBinary},
-		{"reference to a missing json-key", referenceTo(`{"A":"`+canary+`"}`, "MISSING")},
-		{"json-key of a non-object", referenceTo(canary, "A")},
-		{"json-key of malformed JSON", referenceTo(`{"A":"`+canary, "A")},
-		{"reference holding NUL", referenceTo(`{"A":"`+canary+`\u0000"}`, "A")},
-		{"AccessDeniedException", fromFake(awsError(400, "AccessDeniedException"))},
-		{"ResourceNotFoundException", fromFake(awsError(400, "ResourceNotFoundException"))},
-		{"DecryptionFailure", fromFake(awsError(400, "DecryptionFailure"))},
-		{"InvalidRequestException", fromFake(awsError(400, "InvalidRequestException"))},
-		{"ExpiredTokenException", fromFake(awsError(400, "ExpiredTokenException"))},
-		{"unknown error code", fromFake(awsError(400, "SomethingNewException"))},
-		{"InternalServiceError until the deadline", fromFake(awsError(500, "InternalServiceError"))},
-		{"ThrottlingException until the deadline", fromFake(awsError(400, "ThrottlingException"))},
-		{"HTML error page", fromFake(raw(502, "<html>"+canary+"</html>"))},
-		{"4xx that is not JSON", fromFake(raw(403, canary))},
-		{"garbled 200", fromFake(raw(200, `{"Name":"app","SecretString":"{\"A\":\"`+canary))},
-		{"200 that is not JSON", fromFake(raw(200, canary))},
-		{"200 with a wrong type", fromFake(raw(200, `{"Name":"app","SecretString":{"A":"`+canary+`"}}`))},
-		{"no answer until the deadline", neverAnswers},
-		{"credential endpoint error body", credentialsFrom(raw(403, `{"code":"`+canary+`","message":"`+canary+`"}`))},
-		{"credential endpoint garbled", credentialsFrom(raw(200, `{"AccessKeyId":"`+canary))},
-	}
 	modes := []struct {
 		name string
 		env  []string
@@ -147,7 +158,7 @@ func TestNoCanaryLeaks(t *testing.T) {
 		{"check verbose", nil, []string{"--verbose", "check"}},
 	}
 	forms := canaryForms()
-	for _, tc := range cases {
+	for _, tc := range canaryCases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			env, args := tc.setup(t)
@@ -225,6 +236,18 @@ func referenceTo(text, key string) canarySetup {
 	}
 }
 
+// requiring stores text in moto and requires the keys of a .env.example
+// whose lines are given, with --require-from and --require alike.
+func requiring(text string, lines ...string) canarySetup {
+	return func(t *testing.T) ([]string, []string) {
+		env, _ := inMoto(text)(t)
+		example := filepath.Join(t.TempDir(), ".env.example")
+		writeFile(t, example, strings.Join(lines, "\n")+"\n")
+		name, _, _ := strings.Cut(lines[0], "=")
+		return env, []string{"--require-from", example, "--require", name}
+	}
+}
+
 // credentialsFrom gets credentials from a container endpoint answering with
 // handle.
 func credentialsFrom(handle func(w http.ResponseWriter)) canarySetup {
@@ -234,4 +257,97 @@ func credentialsFrom(handle func(w http.ResponseWriter)) canarySetup {
 			"AWS_CONTAINER_CREDENTIALS_FULL_URI="+creds.URL, "AWS_CONTAINER_AUTHORIZATION_TOKEN=tok")...)
 		return env, []string{"--timeout", "1s"}
 	}
+}
+
+// TestNoCanaryLeaksManage runs diff and list through every failure path of
+// TestNoCanaryLeaks: diff against a file, plainly, verbose and with --keys,
+// and list under the secret's name as prefix. diff may also end 0 or 1 (a key
+// the entrypoint refuses is compared, a value over what exec takes is fine,
+// required keys are no concern of diff), and list 0 (it reads no value, so a bad one cannot fail it); on every
+// path no output holds the canary.
+func TestNoCanaryLeaksManage(t *testing.T) {
+	t.Parallel()
+	forms := canaryForms()
+	for _, tc := range canaryCases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			env, args := tc.setup(t)
+			id := secretOf(env)
+			file := filepath.Join(t.TempDir(), "other.env")
+			writeFile(t, file, "A=other\n")
+			runs := []struct {
+				name  string
+				args  []string
+				codes []int
+			}{
+				{"diff", []string{"diff", id, file}, []int{0, 1, 125}},
+				{"diff verbose --keys", []string{"diff", "--verbose", file, id, "--keys"}, []int{0, 1, 125}},
+				{"list verbose", []string{"list", "--verbose", strings.TrimPrefix(id, "arn:")}, []int{0, 125}},
+			}
+			for _, run := range runs {
+				if strings.HasPrefix(id, "arn:") && run.name == "list verbose" {
+					continue // an ARN is no name prefix
+				}
+				res := runSecretenv(t, env, "", append(append([]string(nil), args...), run.args...)...)
+				if !slices.Contains(run.codes, res.Code) {
+					t.Errorf("%s: exit %d, want one of %v; stderr %q", run.name, res.Code, run.codes, res.Stderr)
+				}
+				if res.Code == 125 && run.name == "diff" {
+					checkOneLine(t, res.Stderr)
+				}
+				out := res.Stdout + res.Stderr
+				for _, f := range forms {
+					if strings.Contains(out, f) {
+						t.Errorf("%s: output holds the canary as %q:\n%s", run.name, f, out)
+					}
+				}
+				if strings.Contains(out, "SDK ") {
+					t.Errorf("%s: the SDK logged:\n%s", run.name, out)
+				}
+			}
+		})
+	}
+
+	// A diff that succeeds prints names, never values, on either side,
+	// unless --show-values asks: then the canary must show, or this test
+	// would prove nothing.
+	t.Run("diff output", func(t *testing.T) {
+		t.Parallel()
+		name := secretName(t, "app")
+		createSecret(t, "us-east-1", name, `{"A":"`+canary+`","B":"same","ONLY":"`+canary+`"}`)
+		file := filepath.Join(t.TempDir(), "app.json")
+		writeFile(t, file, `{"A":"x`+canary+`","B":"same","FILE_ONLY":"`+canary+`"}`)
+		env := baseEnv(t)
+		for _, args := range [][]string{{name, file}, {file, name, "--verbose"}, {"--keys", name, file}} {
+			res := runSecretenv(t, env, "", append([]string{"diff"}, args...)...)
+			if res.Code != 1 || !strings.Contains(res.Stdout, "differs: A") && args[0] != "--keys" {
+				t.Errorf("diff %q: exit %d, stdout %q", args, res.Code, res.Stdout)
+			}
+			for _, f := range forms {
+				if strings.Contains(res.Stdout+res.Stderr, f) {
+					t.Errorf("diff %q: output holds the canary as %q:\n%s%s", args, f, res.Stdout, res.Stderr)
+				}
+			}
+		}
+		res := runSecretenv(t, env, "", "diff", "--show-values", name, file)
+		if res.Code != 1 || !strings.Contains(res.Stdout, strconv.Quote(canary)) {
+			t.Errorf("--show-values: exit %d, stdout %q; want the canary shown", res.Code, res.Stdout)
+		}
+	})
+}
+
+// secretOf returns the secret a canary setup loads: SECRET_ID, else the
+// secret of the first reference, without its json-key.
+func secretOf(env []string) string {
+	for _, kv := range env {
+		name, value, _ := strings.Cut(kv, "=")
+		if name == "SECRET_ID" {
+			return value
+		}
+		if strings.HasPrefix(value, "arn:aws:secretsmanager:") {
+			f := strings.Split(value, ":")
+			return strings.Join(f[:min(7, len(f))], ":")
+		}
+	}
+	return "app"
 }
