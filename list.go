@@ -90,7 +90,9 @@ func runList(ctx context.Context, inv *invocation) error {
 	if region == "" {
 		return errors.New("list: no AWS region configured; set AWS_REGION or pass --region")
 	}
+	start := time.Now()
 	secrets, err := listSecrets(ctx, store.client(region), prefix)
+	inv.log.Debug("listed secrets", "region", region, "prefix", prefix, "count", len(secrets), "duration", time.Since(start).Round(time.Millisecond), "ok", err == nil)
 	if err != nil {
 		return describeListError(ctx, region, inv.opts.timeout, err)
 	}
