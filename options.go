@@ -23,7 +23,8 @@ type options struct {
 	verbose    bool
 
 	// exec, check and export: the variables that must be set and not empty
-	// after the merge.
+	// after the merge. Registered with the common flags, because the
+	// entrypoint has no flags func of its own.
 	require     []string // --require
 	requireFrom string   // --require-from: a template whose keys are required too
 
