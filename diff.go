@@ -83,12 +83,14 @@ func runDiff(ctx context.Context, inv *invocation) error {
 }
 
 // newDiffSide classifies an argument: one that names an existing file, or
-// -, is a file; anything else is a secret id.
+// -, is a file; anything else is a secret id. A directory is not a file
+// here: a repository with a prod/ directory can still diff a secret named
+// prod.
 func newDiffSide(arg string) (*diffSide, error) {
 	if arg == "-" {
 		return &diffSide{label: "stdin", arg: arg, file: true}, nil
 	}
-	if _, err := os.Stat(arg); err == nil {
+	if fi, err := os.Stat(arg); err == nil && !fi.IsDir() {
 		return &diffSide{label: arg, arg: arg, file: true}, nil
 	}
 	v, key, err := parseSecretID(arg)

@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"os"
+	"path/filepath"
 	"testing"
 )
 
@@ -44,5 +46,41 @@ func TestWriteDiff(t *testing.T) {
 	}
 	if d := diffVars(same, map[string]string{"A": "x", "B": ""}, true); !d.equal() {
 		t.Errorf("--keys with different values: %+v", d)
+	}
+}
+
+// TestNewDiffSide covers the rule that tells a file from a secret id.
+func TestNewDiffSide(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	file := filepath.Join(dir, "prod.env")
+	if err := os.WriteFile(file, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		arg, label string
+		file       bool
+		err        string
+	}{
+		{"-", "stdin", true, ""},
+		{file, file, true, ""},
+		{dir, dir, false, ""}, // a directory is no file: a secret id
+		{"myapp/prod", "myapp/prod", false, ""},
+		{"arn:aws:secretsmanager:us-east-1:123456789012:secret:app-AbCdEf::AWSPREVIOUS:", "arn:aws:secretsmanager:us-east-1:123456789012:secret:app-AbCdEf::AWSPREVIOUS:", false, ""},
+		{"my app.env", "", false, `diff: no file my app.env, and not a secret id: secret id "my app.env" contains a space`},
+		{"arn:aws:secretsmanager:us-east-1:123456789012:secret:app:KEY::", "", false, `names json-key "KEY"`},
+	} {
+		t.Run(tc.arg, func(t *testing.T) {
+			s, err := newDiffSide(tc.arg)
+			if tc.err != "" {
+				if err == nil || !bytes.Contains([]byte(err.Error()), []byte(tc.err)) {
+					t.Fatalf("newDiffSide(%q) = %v, want an error containing %q", tc.arg, err, tc.err)
+				}
+				return
+			}
+			if err != nil || s.label != tc.label || s.file != tc.file {
+				t.Errorf("newDiffSide(%q) = %+v, %v; want label %q, file %v", tc.arg, s, err, tc.label, tc.file)
+			}
+		})
 	}
 }
