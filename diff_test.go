@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -73,7 +74,7 @@ func TestNewDiffSide(t *testing.T) {
 		t.Run(tc.arg, func(t *testing.T) {
 			s, err := newDiffSide(tc.arg)
 			if tc.err != "" {
-				if err == nil || !bytes.Contains([]byte(err.Error()), []byte(tc.err)) {
+				if err == nil || !strings.Contains(err.Error(), tc.err) {
 					t.Fatalf("newDiffSide(%q) = %v, want an error containing %q", tc.arg, err, tc.err)
 				}
 				return
