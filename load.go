@@ -50,10 +50,19 @@ func load(ctx context.Context, opts options, environ []string, log *slog.Logger)
 		return mergeResult{}, err
 	}
 
+	if opts.region != "" {
+		if err := checkRegion(opts.region, regionSource(opts.region, environ)); err != nil {
+			return mergeResult{}, err
+		}
+	}
+
 	ctx, cancel := context.WithTimeout(ctx, opts.timeout)
 	defer cancel()
 	store, err := newSecretStore(ctx, opts.region, opts.timeout, log)
 	if err != nil {
+		return mergeResult{}, err
+	}
+	if err := store.checkSetup(environ); err != nil {
 		return mergeResult{}, err
 	}
 	texts, err := store.fetchAll(ctx, distinct(ids, refs))
@@ -136,26 +145,45 @@ func distinct(ids []secretVersion, refs []reference) []secretVersion {
 // nameReferences adds to a fetch error the variables that reference the
 // secret that failed, so the user knows which setting to fix.
 func nameReferences(err error, refs []reference) error {
+	var many fetchErrors
+	if errors.As(err, &many) {
+		return &namedFetchErrors{many, refs}
+	}
 	var fe *fetchError
 	if !errors.As(err, &fe) {
 		return err
 	}
+	list := referencing(fe.Version, refs)
+	if list == "" {
+		return err
+	}
+	return fmt.Errorf("%s: %w", list, err)
+}
+
+// referencing lists the variables in refs that reference v, or "".
+func referencing(v secretVersion, refs []reference) string {
 	var names []string
 	for _, r := range refs {
-		if r.Version == fe.Version {
+		if r.Version == v {
 			names = append(names, r.Name)
 		}
-	}
-	if len(names) == 0 {
-		return err
 	}
 	const shown = 3 // twenty variables on one broken secret would not fit one line
 	list := strings.Join(names[:min(len(names), shown)], ", ")
 	if len(names) > shown {
 		list += fmt.Sprintf(" and %d more", len(names)-shown)
 	}
-	return fmt.Errorf("%s: %w", list, err)
+	return list
 }
+
+// namedFetchErrors is fetchErrors with each secret's referencing variables.
+type namedFetchErrors struct {
+	errs fetchErrors
+	refs []reference
+}
+
+func (e *namedFetchErrors) Error() string { return e.errs.describe(e.refs) }
+func (e *namedFetchErrors) Unwrap() error { return e.errs }
 
 // resolveReferences picks each reference's value out of its fetched secret:
 // the whole text, or one key of a JSON object converted as SECRET_ID keys are.

@@ -206,6 +206,8 @@ func TestLoadFailsBeforeFetching(t *testing.T) {
 		{"malformed ARN in SECRET_ID", options{secretIDs: []string{"arn:aws:secretsmanager:us-east-1"}}, nil, "SECRET_ID: malformed ARN"},
 		{"json-key in SECRET_ID", options{secretIDs: []string{testARN + ":password::"}}, nil, `SECRET_ID: ` + testARN + `:password:: names json-key "password"`},
 		{"bad reference", options{references: true}, []string{"DB=arn:aws:secretsmanager:x"}, "DB: malformed ARN"},
+		{"region with a space", options{secretIDs: []string{"a"}, region: "us east"}, nil, `--region "us east" is not a valid AWS region`},
+		{"AWS_REGION with '_' and '/'", options{secretIDs: []string{"a"}, region: "us_east/1"}, []string{"AWS_REGION=us_east/1"}, `AWS_REGION "us_east/1" is not a valid AWS region`},
 		{"bad --allow-key", options{secretIDs: []string{"a"}, allowKeys: []string{"LD_*"}}, nil, `--allow-key "LD_*" is not a variable name`},
 	}
 	for _, tc := range tests {

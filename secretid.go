@@ -85,6 +85,8 @@ func parseSecretID(s string) (secretVersion, string, error) {
 		return secretVersion{}, "", fmt.Errorf("ARN %q is not a Secrets Manager secret", s)
 	case f[1] == "" || f[3] == "" || f[6] == "":
 		return secretVersion{}, "", fmt.Errorf("malformed ARN %q: partition, region and name must not be empty", s)
+	case !validRegion(f[3]):
+		return secretVersion{}, "", fmt.Errorf("malformed ARN %q: region %q is not a valid AWS region", s, f[3])
 	case !isAccountID(f[4]):
 		return secretVersion{}, "", fmt.Errorf("malformed ARN %q: the account must be 12 digits", s)
 	}

@@ -76,6 +76,8 @@ func TestParseSecretIDErrors(t *testing.T) {
 		{"short account", "arn:aws:secretsmanager:us-east-1:12345:secret:db", "the account must be 12 digits"},
 		{"letters in account", "arn:aws:secretsmanager:us-east-1:12345678901a:secret:db", "the account must be 12 digits"},
 		{"empty account", "arn:aws:secretsmanager:us-east-1::secret:db", "the account must be 12 digits"},
+		{"region with '_'", "arn:aws:secretsmanager:us_east_1:123456789012:secret:db", `region "us_east_1" is not a valid AWS region`},
+		{"region with '/'", "arn:aws:secretsmanager:us/east:123456789012:secret:db", `region "us/east" is not a valid AWS region`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net"
+	"net/http/httptrace"
 	"os"
 	"strings"
 	"sync"
@@ -85,7 +86,20 @@ func newRetryer() aws.Retryer {
 		o.MaxAttempts = 1 << 20
 		o.RateLimiter = ratelimit.None
 		o.Backoff = retry.BackoffDelayerFunc(backoffDelay)
+		// First, so that the connection check, which retries every error
+		// from net/http (smithyhttp.RequestSendError), never sees one that
+		// arose before a connection was asked for.
+		o.Retryables = append([]retry.IsErrorRetryable{retry.IsErrorRetryableFunc(neverRetryUnsent)}, o.Retryables...)
 	})
+}
+
+// neverRetryUnsent refuses to retry a failure that arose before the request
+// left the process: the same settings would fail the same way.
+func neverRetryUnsent(err error) aws.Ternary {
+	if errors.As(err, new(*unsentError)) {
+		return aws.FalseTernary
+	}
+	return aws.UnknownTernary
 }
 
 // backoffDelay waits a uniformly random time up to base·2^(attempt-1),
@@ -105,7 +119,10 @@ func (s *secretStore) client(region string) *secretsmanager.Client {
 	defer s.mu.Unlock()
 	c, ok := s.clients[region]
 	if !ok {
-		c = secretsmanager.NewFromConfig(s.cfg, func(o *secretsmanager.Options) { o.Region = region })
+		c = secretsmanager.NewFromConfig(s.cfg, func(o *secretsmanager.Options) {
+			o.Region = region
+			o.APIOptions = append(o.APIOptions, markUnsent)
+		})
 		s.clients[region] = c
 	}
 	return c
@@ -122,7 +139,12 @@ func (s *secretStore) region(v secretVersion) string {
 }
 
 // fetchAll gets the SecretString of every version, at most maxConcurrent at
-// a time. The first failure cancels the others and is returned.
+// a time. A failure that retrying could fix but did not (the deadline,
+// throttling, a network error) or that every fetch would share (credentials)
+// cancels the others and is returned. A failure of one secret alone (not
+// found, access denied, binary-only, ...) lets the others finish, so that
+// the error names every such secret, in the order given, the same on every
+// run: a *fetchError for one, a *fetchErrors for several.
 //
 // The fetches run on at most maxConcurrent workers, each taking the next
 // version in turn, rather than on a goroutine per version: a goroutine
@@ -142,29 +164,32 @@ func (s *secretStore) fetchAll(ctx context.Context, versions []secretVersion) (m
 	var (
 		mu   sync.Mutex
 		out  = make(map[secretVersion]string, len(versions))
-		errs = make([]error, len(versions)) // each fetch's own failure
+		errs = make([]*fetchError, len(versions)) // each fetch's own failure
 		wg   sync.WaitGroup
 		next atomic.Int64 // the index of the next version to fetch
 	)
 	worker := func() {
 		for {
 			i := int(next.Add(1) - 1)
-			if i >= len(versions) || ctx.Err() != nil {
+			// At the deadline the fetch still runs, and fails at once, so
+			// that the error names a secret and --timeout.
+			if i >= len(versions) || cancelled(ctx) {
 				return
 			}
 			v := versions[i]
 			text, err := s.fetch(ctx, v)
 			mu.Lock()
-			var other *fetchError
 			switch {
 			case err == nil:
 				out[v] = text
-			case errors.As(err, &other), errors.As(err, new(signalError)):
+			case cancelled(ctx):
 				// Cancelled by another fetch's failure or by a signal: not
 				// this fetch's own error.
 			default:
 				errs[i] = &fetchError{v, err}
-				cancel(errs[i])
+				if !errors.As(err, new(*permanentError)) {
+					cancel(errs[i])
+				}
 			}
 			mu.Unlock()
 		}
@@ -173,17 +198,31 @@ func (s *secretStore) fetchAll(ctx context.Context, versions []secretVersion) (m
 		wg.Go(worker)
 	}
 	wg.Wait()
-	// The first failure in the order the secrets were given, so that the
-	// message does not depend on timing when several end at the deadline.
-	for _, err := range errs {
-		if err != nil {
-			return nil, err
+	var failed fetchErrors
+	for _, fe := range errs {
+		if fe != nil {
+			failed = append(failed, fe)
 		}
 	}
-	if err := context.Cause(ctx); err != nil {
-		return nil, err
+	cause := context.Cause(ctx)
+	switch {
+	case cause != nil && !errors.Is(cause, context.DeadlineExceeded) && !errors.As(cause, new(*fetchError)):
+		return nil, cause // a signal
+	case len(failed) == 0:
+		return out, nil
+	case len(failed) == 1 || cause != nil:
+		// Stopped early: the first failure in the order the secrets were
+		// given, so that the message does not depend on timing when
+		// several end at the deadline.
+		return nil, failed[0]
 	}
-	return out, nil
+	return nil, failed
+}
+
+// cancelled reports whether ctx was cancelled by a signal or by another
+// fetch's failure, rather than by the deadline.
+func cancelled(ctx context.Context) bool {
+	return ctx.Err() != nil && !errors.Is(context.Cause(ctx), context.DeadlineExceeded)
 }
 
 // fetchError is fetchAll's error: it says which version failed, so that the
@@ -195,6 +234,48 @@ type fetchError struct {
 
 func (e *fetchError) Error() string { return e.err.Error() }
 func (e *fetchError) Unwrap() error { return e.err }
+
+// fetchErrors is fetchAll's error when several secrets failed on their own:
+// one line with their count, the first few names and the first error.
+// refs, when set (nameReferences), adds the variables that reference each.
+type fetchErrors []*fetchError
+
+// maxNamed is how many failed secrets one line names before "and N more":
+// fifty ids would not fit a terminal line or a log viewer.
+const maxNamed = 5
+
+func (e fetchErrors) Error() string { return e.describe(nil) }
+
+func (e fetchErrors) describe(refs []reference) string {
+	names := make([]string, 0, maxNamed)
+	for _, fe := range e[:min(len(e), maxNamed)] {
+		name := fe.Version.String()
+		if vars := referencing(fe.Version, refs); vars != "" {
+			name += " (" + vars + ")"
+		}
+		names = append(names, name)
+	}
+	list := strings.Join(names, ", ")
+	if len(e) > maxNamed {
+		list += fmt.Sprintf(" and %d more", len(e)-maxNamed)
+	}
+	return fmt.Sprintf("%d secrets could not be loaded: %s; the first: %v", len(e), list, e[0])
+}
+
+func (e fetchErrors) Unwrap() []error {
+	errs := make([]error, len(e))
+	for i, fe := range e {
+		errs[i] = fe
+	}
+	return errs
+}
+
+// permanentError marks a failure that concerns one secret alone and that
+// retrying cannot change, so that fetchAll lets the other fetches finish.
+type permanentError struct{ err error }
+
+func (e *permanentError) Error() string { return e.err.Error() }
+func (e *permanentError) Unwrap() error { return e.err }
 
 // fetch gets one secret version's SecretString.
 func (s *secretStore) fetch(ctx context.Context, v secretVersion) (string, error) {
@@ -211,28 +292,36 @@ func (s *secretStore) fetch(ctx context.Context, v secretVersion) (string, error
 	out, err := s.client(region).GetSecretValue(ctx, in, func(o *secretsmanager.Options) {
 		o.APIOptions = append(o.APIOptions, traceAttempts(&tr))
 	})
-	s.log.Debug("fetched secret", "secret", v.String(), "region", region, "endpoint", tr.endpoint, "duration", time.Since(start).Round(time.Millisecond), "attempts", tr.attempts, "ok", err == nil)
+	outcome := "ok"
+	switch {
+	case err == nil:
+	case cancelled(ctx):
+		outcome = "cancelled"
+	default:
+		outcome = "failed"
+	}
+	s.log.Debug("fetched secret", "secret", v.String(), "region", region, "endpoint", tr.endpoint, "duration", time.Since(start).Round(time.Millisecond), "attempts", tr.attempts, "outcome", outcome)
 	if err != nil {
-		if cause := context.Cause(ctx); cause != nil && !errors.Is(cause, context.DeadlineExceeded) {
-			return "", cause // cancelled by a signal or by another secret's failure
+		if cancelled(ctx) {
+			return "", context.Cause(ctx) // by a signal or by another secret's failure
 		}
 		if late(ctx) && tr.lastErr != nil {
 			// When the deadline ends a backoff sleep, the SDK returns only
 			// "canceled": the last attempt's error says why it was retrying.
 			err = errors.Join(err, tr.lastErr)
 		}
-		return "", describeFetchError(ctx, v, region, s.timeout, err)
+		return "", describeFetchError(ctx, v, region, s.timeout, tr, err)
 	}
 	if out.SecretString == nil {
-		return "", fmt.Errorf("%s: the secret has only SecretBinary; secretenv reads SecretString (store the value as text)", v)
+		return "", &permanentError{fmt.Errorf("%s: the secret has only SecretBinary; secretenv reads SecretString (store the value as text)", v)}
 	}
 	return *out.SecretString, nil
 }
 
 // describeFetchError turns an SDK error into one line naming the secret, the
 // AWS error code and what to do. It never uses the SDK's own message, which
-// can quote a response body.
-func describeFetchError(ctx context.Context, v secretVersion, region string, timeout time.Duration, err error) error {
+// can quote a response body. tr says whether a request was sent, and where.
+func describeFetchError(ctx context.Context, v secretVersion, region string, timeout time.Duration, tr requestTrace, err error) error {
 	var code string
 	var apiErr smithy.APIError
 	if errors.As(err, &apiErr) {
@@ -245,48 +334,72 @@ func describeFetchError(ctx context.Context, v secretVersion, region string, tim
 	}
 	if late(ctx) {
 		why := ""
-		if code != "" {
+		switch ne := netError(err); {
+		case code != "":
 			why = "; the last answer was " + code
-		} else if ne := netError(err); ne != "" {
+		case ne != "":
 			why = "; the last error was " + ne
+		case tr.attempts == 0:
+			// Nothing was sent: the deadline passed before the first
+			// attempt (SECRETENV_TIMEOUT=1ms), not on the network.
+			return fmt.Errorf("%s: the %s deadline passed before the request was sent; raise --timeout", v, timeout)
 		}
 		return fmt.Errorf("%s: no answer within the %s deadline%s; check network access to Secrets Manager or raise --timeout", v, timeout, why)
 	}
-	switch code {
-	case "":
-	case "ResourceNotFoundException":
-		what := "secret not found"
-		if v.Stage != "" || v.VersionID != "" {
-			what = "secret or version not found"
+	if code != "" {
+		what, permanent := describeAPIError(code, "secretsmanager:GetSecretValue", region, v.Stage != "" || v.VersionID != "")
+		err := fmt.Errorf("%s: %s", v, what)
+		if permanent {
+			return &permanentError{err}
 		}
-		return fmt.Errorf("%s: %s in region %s (%s); check the name and the region (--region, AWS_REGION)", v, what, region, code)
-	case "AccessDeniedException":
-		return fmt.Errorf("%s: access denied (%s); the role needs secretsmanager:GetSecretValue on this secret and kms:Decrypt on its KMS key", v, code)
-	case "DecryptionFailure":
-		return fmt.Errorf("%s: cannot decrypt the secret (%s); the role needs kms:Decrypt on the secret's KMS key", v, code)
-	case "InvalidRequestException":
-		return fmt.Errorf("%s: request refused (%s); the secret may be scheduled for deletion", v, code)
-	case "InvalidParameterException":
-		return fmt.Errorf("%s: invalid secret id or version (%s)", v, code)
-	case "UnrecognizedClientException", "InvalidClientTokenId", "InvalidSignatureException", "SignatureDoesNotMatch", "IncompleteSignature":
-		return fmt.Errorf("%s: AWS rejected the credentials (%s); check AWS_PROFILE, the access key or the role", v, code)
-	case "ExpiredTokenException", "ExpiredToken", "RequestExpired":
-		return fmt.Errorf("%s: the AWS credentials have expired (%s); refresh them (aws sso login, a new session token) or use a role", v, code)
-	default:
-		return fmt.Errorf("%s: Secrets Manager refused the request (%s)", v, code)
+		return err
+	}
+	var unsent *unsentError
+	if errors.As(err, &unsent) {
+		return fmt.Errorf("%s: %s", v, unsent.describe("Secrets Manager", region, tr.endpoint))
 	}
 	var de *smithy.DeserializationError
 	if errors.As(err, &de) {
 		return fmt.Errorf("%s: Secrets Manager sent a response that is not valid for GetSecretValue; check AWS_ENDPOINT_URL_SECRETS_MANAGER or any proxy in between", v)
 	}
 	var re *smithyhttp.ResponseError
-	if errors.As(err, &re) {
+	if errors.As(err, &re) && re.HTTPStatusCode() != 0 { // 0: the SDK wraps send errors too
 		return fmt.Errorf("%s: Secrets Manager answered HTTP %d", v, re.HTTPStatusCode())
 	}
 	if ne := netError(err); ne != "" {
 		return fmt.Errorf("%s: cannot reach Secrets Manager: %s", v, ne)
 	}
-	return fmt.Errorf("%s: request failed (%T)", v, errors.Unwrap(err))
+	return fmt.Errorf("%s: the request to Secrets Manager failed without an answer; run with --verbose to see the endpoint and attempts", v)
+}
+
+// describeAPIError explains an AWS error code in words, for any Secrets
+// Manager call: what happened and what to do, without the subject. action
+// is the IAM action the call needs (secretsmanager:GetSecretValue), region
+// where it was made, versioned whether it named a version or stage.
+// permanent says that the failure concerns this secret alone and that no
+// retry can change it.
+func describeAPIError(code, action, region string, versioned bool) (text string, permanent bool) {
+	switch code {
+	case "ResourceNotFoundException":
+		what := "secret not found"
+		if versioned {
+			what = "secret or version not found"
+		}
+		return fmt.Sprintf("%s in region %s (%s); check the name and the region (--region, AWS_REGION)", what, region, code), true
+	case "AccessDeniedException":
+		return fmt.Sprintf("access denied (%s); the role needs %s on this secret and kms:Decrypt on its KMS key", code, action), true
+	case "DecryptionFailure":
+		return fmt.Sprintf("cannot decrypt the secret (%s); the role needs kms:Decrypt on the secret's KMS key", code), true
+	case "InvalidRequestException":
+		return fmt.Sprintf("request refused (%s); the secret may be scheduled for deletion", code), true
+	case "InvalidParameterException":
+		return fmt.Sprintf("invalid secret id or version (%s)", code), true
+	case "UnrecognizedClientException", "InvalidClientTokenId", "InvalidSignatureException", "SignatureDoesNotMatch", "IncompleteSignature":
+		return fmt.Sprintf("AWS rejected the credentials (%s); check AWS_PROFILE, the access key or the role", code), false
+	case "ExpiredTokenException", "ExpiredToken", "RequestExpired":
+		return fmt.Sprintf("the AWS credentials have expired (%s); refresh them (aws sso login, a new session token) or use a role", code), false
+	}
+	return fmt.Sprintf("Secrets Manager refused the request (%s)", code), false
 }
 
 // late reports whether ctx's deadline has passed. ctx.Err can still be nil
@@ -331,7 +444,7 @@ func describeCredentialError(err error, late bool, timeout time.Duration) (strin
 	case fromContainer():
 		return describeContainerError(err, late, timeout), true
 	case late:
-		return fmt.Sprintf(noCredentials, fmt.Sprintf(" within the %s deadline", timeout)), true
+		return fmt.Sprintf(noCredentials, fmt.Sprintf(" within the %s deadline", timeout)) + "; or raise --timeout", true
 	case strings.Contains(text, "EC2 IMDS") || strings.Contains(text, "ec2imds"):
 		return fmt.Sprintf(noCredentials, ""), true
 	}
@@ -413,6 +526,82 @@ func traceAttempts(tr *requestTrace) func(*middleware.Stack) error {
 				return out, md, err
 			}), middleware.After)
 	}
+}
+
+// unsentError is a failure that arose before the request left the
+// process: in endpoint resolution (a region or endpoint the SDK refuses,
+// FIPS with a custom endpoint) or in net/http before it asked for a
+// connection (a scheme it cannot speak, no host, a bad proxy setting). The
+// same settings fail the same way, so it is never retried, and the SDK's
+// text, which quotes the settings, is not shown either.
+type unsentError struct {
+	built bool // the request was built: the endpoint was resolved and signed
+	err   error
+}
+
+func (e *unsentError) Error() string { return e.err.Error() }
+func (e *unsentError) Unwrap() error { return e.err }
+
+// describe says what failed for a request to service in region, endpoint
+// being scheme://host when the request was built.
+func (e *unsentError) describe(service, region, endpoint string) string {
+	if !e.built {
+		return fmt.Sprintf("cannot resolve the %s endpoint for region %s; check the region, AWS_ENDPOINT_URL, AWS_USE_FIPS_ENDPOINT and AWS_USE_DUALSTACK_ENDPOINT (a custom endpoint takes neither)", service, region)
+	}
+	return fmt.Sprintf("the request to %s (%s) could not be sent; check the endpoint URL and the HTTP_PROXY/HTTPS_PROXY settings", service, endpoint)
+}
+
+// attemptState is what markUnsent learns about one attempt.
+type attemptState struct {
+	resolving  bool // credentials are in hand; the endpoint is being resolved
+	built      bool // resolved and signed: the request goes to net/http
+	connecting bool // net/http asked for a connection
+}
+
+type attemptKey struct{}
+
+// markUnsent is an APIOptions entry that wraps each attempt's error in an
+// *unsentError when it arose after credentials were obtained (their own
+// failures keep their retries and descriptions) but before net/http asked
+// for a connection. It works for any client of the SDK's stack.
+func markUnsent(st *middleware.Stack) error {
+	state := func(ctx context.Context) *attemptState {
+		a, _ := ctx.Value(attemptKey{}).(*attemptState)
+		return a
+	}
+	attempt := middleware.FinalizeMiddlewareFunc("secretenvMarkUnsent",
+		func(ctx context.Context, in middleware.FinalizeInput, next middleware.FinalizeHandler) (middleware.FinalizeOutput, middleware.Metadata, error) {
+			a := &attemptState{}
+			out, md, err := next.HandleFinalize(context.WithValue(ctx, attemptKey{}, a), in)
+			if err != nil && a.resolving && !a.connecting && ctx.Err() == nil {
+				err = &unsentError{built: a.built, err: err}
+			}
+			return out, md, err
+		})
+	resolving := middleware.FinalizeMiddlewareFunc("secretenvResolving",
+		func(ctx context.Context, in middleware.FinalizeInput, next middleware.FinalizeHandler) (middleware.FinalizeOutput, middleware.Metadata, error) {
+			if a := state(ctx); a != nil {
+				a.resolving = true
+			}
+			return next.HandleFinalize(ctx, in)
+		})
+	built := middleware.FinalizeMiddlewareFunc("secretenvBuilt",
+		func(ctx context.Context, in middleware.FinalizeInput, next middleware.FinalizeHandler) (middleware.FinalizeOutput, middleware.Metadata, error) {
+			if a := state(ctx); a != nil {
+				a.built = true
+				ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{GetConn: func(string) { a.connecting = true }})
+			}
+			return next.HandleFinalize(ctx, in)
+		})
+	// Each attempt runs the steps after Retry: ..., GetIdentity,
+	// ResolveEndpointV2, ..., Signing, then the transport.
+	if err := st.Finalize.Insert(attempt, "Retry", middleware.After); err != nil {
+		return err
+	}
+	if err := st.Finalize.Insert(resolving, "ResolveEndpointV2", middleware.Before); err != nil {
+		return err
+	}
+	return st.Finalize.Add(built, middleware.After)
 }
 
 // credentialLogger wraps the SDK's credential provider to log, with

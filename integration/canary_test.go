@@ -51,6 +51,22 @@ func inMoto(text string) canarySetup {
 	}
 }
 
+// inMotoWith is inMoto with extra settings.
+func inMotoWith(text string, extra ...string) canarySetup {
+	return func(t *testing.T) ([]string, []string) {
+		env, args := inMoto(text)(t)
+		return withEnv(env, extra...), args
+	}
+}
+
+// fromFakeIDs is fromFake for a SECRET_ID list.
+func fromFakeIDs(ids string, handle func(w http.ResponseWriter)) canarySetup {
+	return func(t *testing.T) ([]string, []string) {
+		env, args := fromFake(handle)(t)
+		return withEnv(env, "SECRET_ID="+ids), args
+	}
+}
+
 // fromFake answers every request with handle, under a short deadline for
 // the faults that last until it.
 func fromFake(handle func(w http.ResponseWriter)) canarySetup {
@@ -133,6 +149,12 @@ var canaryCases = []struct {
 	{"200 that is not JSON", fromFake(raw(200, canary))},
 	{"200 with a wrong type", fromFake(raw(200, `{"Name":"app","SecretString":{"A":"`+canary+`"}}`))},
 	{"no answer until the deadline", neverAnswers},
+	{"several not found, each body quoting", fromFakeIDs("app,app2,app3", awsError(400, "ResourceNotFoundException"))},
+	{"several failures of each kind", fromFakeIDs("app,app2", awsError(400, "AccessDeniedException"))},
+	{"endpoint without a scheme", inMotoWith(`{"A":"`+canary+`"}`, "AWS_ENDPOINT_URL_SECRETS_MANAGER=127.0.0.1:1")},
+	{"region that is not one", inMotoWith(`{"A":"`+canary+`"}`, "AWS_REGION=us_east/1")},
+	{"FIPS with a custom endpoint", inMotoWith(`{"A":"`+canary+`"}`, "AWS_USE_FIPS_ENDPOINT=true")},
+	{"deadline before any request", inMotoWith(`{"A":"`+canary+`"}`, "SECRETENV_TIMEOUT=1ms")},
 	{"credential endpoint error body", credentialsFrom(raw(403, `{"code":"`+canary+`","message":"`+canary+`"}`))},
 	{"credential endpoint garbled", credentialsFrom(raw(200, `{"AccessKeyId":"`+canary))},
 	{"required keys missing and empty", requiring(`{"A":"`+canary+`","EMPTY":""}`, "MISSING=", "EMPTY=")},
