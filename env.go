@@ -21,6 +21,17 @@ import (
 // not an object.
 var errNotObject = errors.New("secret is not a JSON object")
 
+// errBOM is returned by parseSecret for a secret that starts with a UTF-8
+// byte-order mark, as editors on Windows save files; JSON (RFC 8259 §8.1)
+// does not allow one, and the decoder would report only a syntax error at
+// byte 1.
+var errBOM = errors.New("secret starts with a byte-order mark (U+FEFF); save it without a BOM")
+
+// errLoneSurrogate follows a key's name: a \u escape of a UTF-16 surrogate
+// without its pair has no UTF-8 form, and Go's decoder would silently make
+// it U+FFFD, so the value would not be kept byte for byte.
+var errLoneSurrogate = errors.New("holds a lone UTF-16 surrogate escape (\\uD800-\\uDFFF without its pair), which has no UTF-8 form; fix the secret's JSON")
+
 // parseSecret reads a secret's text as a flat JSON object and returns its
 // keys and values, converted to environment text by convertValue. Keys are
 // not validated here; see checkVars.
@@ -138,6 +149,9 @@ func countMembers(text []byte) int {
 // parseSecretStrict is parseSecret token by token, so that it can name a
 // repeated key and report a syntax error by position.
 func parseSecretStrict(text []byte) (map[string]string, error) {
+	if bytes.HasPrefix(text, []byte("\xef\xbb\xbf")) {
+		return nil, errBOM
+	}
 	dec := json.NewDecoder(bytes.NewReader(text))
 	dec.UseNumber() // a top-level 1E700 is "not an object", not a float64 overflow
 	tok, err := dec.Token()
@@ -149,11 +163,18 @@ func parseSecretStrict(text []byte) (map[string]string, error) {
 	}
 	vars := make(map[string]string)
 	for dec.More() {
+		start := dec.InputOffset()
 		tok, err := dec.Token()
 		if err != nil {
 			return nil, jsonError(dec, err)
 		}
 		key := tok.(string) // inside an object, the decoder yields only string keys
+		// The key's text as written (after the comma before it), since
+		// the decoder has already replaced a lone surrogate. Such a key is
+		// no variable name, more likely a pasted value: named by position.
+		if raw := text[start:dec.InputOffset()]; hasLoneSurrogate(string(raw)) {
+			return nil, fmt.Errorf("the key at byte %d %w", start+int64(bytes.IndexByte(raw, '"'))+1, errLoneSurrogate)
+		}
 		var raw json.RawMessage
 		if err := dec.Decode(&raw); err != nil {
 			return nil, jsonError(dec, err)
@@ -162,6 +183,9 @@ func parseSecretStrict(text []byte) (map[string]string, error) {
 			return nil, fmt.Errorf("key %s appears twice in the JSON object", quoteKey(key))
 		}
 		v, err := convertValue(raw)
+		if errors.Is(err, errLoneSurrogate) {
+			return nil, fmt.Errorf("value of key %s %w", quoteKey(key), err)
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -205,6 +229,9 @@ func convertText(raw string) (string, error) {
 		if inner := raw[1 : len(raw)-1]; strings.IndexByte(inner, '\\') < 0 && utf8.ValidString(inner) {
 			return inner, nil // no escape to undo: the common case, without reflection
 		}
+		if hasLoneSurrogate(raw) {
+			return "", errLoneSurrogate
+		}
 		var s string
 		if err := json.Unmarshal([]byte(raw), &s); err != nil {
 			return "", errors.New("secret is not valid JSON: bad string") // unreachable: the decoder validated raw
@@ -220,6 +247,52 @@ func convertText(raw string) (string, error) {
 		return buf.String(), nil
 	}
 	return raw, nil // numbers, true, false
+}
+
+// hasLoneSurrogate reports whether JSON text holds a \u escape of a UTF-16
+// surrogate that is not a high surrogate (D800-DBFF) directly followed by an
+// escaped low one (DC00-DFFF): the pairs that make one code point.
+func hasLoneSurrogate(text string) bool {
+	for i := 0; i < len(text); i++ {
+		if text[i] != '\\' {
+			continue
+		}
+		i++ // the escaped byte: an escaped backslash is skipped whole
+		r, ok := unicodeEscape(text, i-1)
+		switch {
+		case !ok || r < 0xd800 || r > 0xdfff:
+		case r >= 0xdc00:
+			return true // a low surrogate without a high one before it
+		default:
+			if low, ok := unicodeEscape(text, i+5); !ok || low < 0xdc00 || low > 0xdfff {
+				return true
+			}
+			i += 6 // the pair's low half
+		}
+	}
+	return false
+}
+
+// unicodeEscape decodes the \uXXXX escape at text[i:], if there is one.
+func unicodeEscape(text string, i int) (rune, bool) {
+	if i+6 > len(text) || text[i] != '\\' || text[i+1] != 'u' {
+		return 0, false
+	}
+	var r rune
+	for _, c := range []byte(text[i+2 : i+6]) {
+		switch {
+		case '0' <= c && c <= '9':
+			c -= '0'
+		case 'a' <= c && c <= 'f':
+			c -= 'a' - 10
+		case 'A' <= c && c <= 'F':
+			c -= 'A' - 10
+		default:
+			return 0, false
+		}
+		r = r<<4 | rune(c)
+	}
+	return r, true
 }
 
 // validKey reports whether name can be an environment variable name that

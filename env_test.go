@@ -26,6 +26,10 @@ func TestParseSecret(t *testing.T) {
 		{"string with equals", `{"DSN":"a=b;c==d="}`, map[string]string{"DSN": "a=b;c==d="}},
 		{"utf-8", `{"A":"héllo 世界 😀"}`, map[string]string{"A": "héllo 世界 😀"}},
 		{"unicode escapes", `{"A":"\u00e9\u4e16\ud83d\ude00\u0041"}`, map[string]string{"A": "é世😀A"}},
+		{"surrogate pairs, upper-case hex", `{"A":"\uD83D\uDE00x\ud83d\ude00"}`, map[string]string{"A": "😀x😀"}},
+		{"escaped backslash before a u", `{"A":"\\ud800"}`, map[string]string{"A": `\ud800`}},
+		{"surrogate kept escaped in a nested value", `{"O":{"s":"\ud800"}}`, map[string]string{"O": `{"s":"\ud800"}`}},
+		{"BOM inside a value", "{\"A\":\"\ufeffx\"}", map[string]string{"A": "\ufeffx"}},
 		{"escaped control characters", `{"A":"\t\r\n\b\f\/"}`, map[string]string{"A": "\t\r\n\b\f/"}},
 		{"empty string", `{"A":""}`, map[string]string{"A": ""}},
 		{"integer", `{"N":42}`, map[string]string{"N": "42"}},
@@ -86,6 +90,13 @@ func TestParseSecretErrors(t *testing.T) {
 		{"bad escape", `{"A":"` + canary + `\x"}`, "syntax error at byte", false},
 		{"raw newline in string", "{\"A\":\"" + canary + "\n\"}", "syntax error at byte", false},
 		{"bad nested", `{"A":{"b":` + canary + `}}`, "syntax error at byte", false},
+		{"lone high surrogate", `{"A":"` + canary + `\ud800y"}`, `value of key "A" holds a lone UTF-16 surrogate escape`, false},
+		{"lone low surrogate", `{"B":1,"A":"x\uDC00` + canary + `"}`, `value of key "A" holds a lone UTF-16 surrogate escape`, false},
+		{"high surrogate then a non-low", `{"A":"\ud83d\u0041` + canary + `"}`, `value of key "A" holds a lone UTF-16 surrogate escape`, false},
+		{"two highs", `{"A":"\ud83d\ud83d\ude00"}`, `value of key "A" holds a lone`, false},
+		{"high surrogate at the end", `{"A":"` + canary + `\ud83d"}`, `value of key "A" holds a lone`, false},
+		{"lone surrogate in a key", `{"A":1,"K\ud800":"` + canary + `"}`, "the key at byte 8 holds a lone UTF-16 surrogate escape", false},
+		{"byte-order mark", "\xef\xbb\xbf{\"A\":\"" + canary + "\"}", "secret starts with a byte-order mark (U+FEFF); save it without a BOM", false},
 		{"duplicate key", `{"A":"` + canary + `","A":"` + canary + `"}`, `key "A" appears twice`, false},
 		{"duplicate key with other values", `{"A":1,"B":2,"A":1}`, `key "A" appears twice`, false},
 	}
@@ -480,6 +491,10 @@ func FuzzMerge(f *testing.F) {
 		{`{"A":"x"}`, "K=arn:aws:secretsmanager:us-east-1:123456789012:secret:s:nokey\x00NOEQ\x00=x\x00A=1\x00A=2"},
 		{`{"A":"x"}`, "K=arn:aws:secretsmanager:bad"},
 		{"", ""},
+		{`{"A":"x\ud800y","B":"\ud83d\ude00"}`, ""},
+		{`{"A":"\udc00","K\ud83d":1}`, ""},
+		{"\xef\xbb\xbf{\"A\":\"1\"}", ""},
+		{`{"password":"\ud800"}`, "DB=arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf:password::"},
 	}
 	for _, s := range seeds {
 		f.Add([]byte(s.secret), []byte(s.environ))
@@ -674,7 +689,7 @@ func parseErrorShapes() map[string]bool {
 	shapes := map[string]bool{}
 	// 1E700 is valid JSON, but out of float64's range the decoder reports it
 	// as an error without a syntax error's offset.
-	for _, text := range []string{"", "[]", `{"A":1,"A":2}`, `{}x`, `{"A" 1}`, "1E700"} {
+	for _, text := range []string{"", "[]", `{"A":1,"A":2}`, `{}x`, `{"A" 1}`, "1E700", `{"A":"\ud800"}`, `{"A\ud800":1}`, "\xef\xbb\xbf{}"} {
 		_, err := parseSecret([]byte(text))
 		shapes[errorShape(err.Error(), []string{"A"})] = true
 	}
@@ -692,7 +707,7 @@ func errorVocabulary() string {
 			b.WriteByte('\n')
 		}
 	}
-	for _, text := range []string{"", "[]", "{", `{"A":1,"A":2}`, `{}x`, `{"A" 1}`, `{"A":"`} {
+	for _, text := range []string{"", "[]", "{", `{"A":1,"A":2}`, `{}x`, `{"A" 1}`, `{"A":"`, `{"A":"\ud800"}`, "\xef\xbb\xbf{}"} {
 		_, err := parseSecret([]byte(text))
 		add(err)
 	}
@@ -729,7 +744,7 @@ func FuzzParseSecret(f *testing.F) {
 	for _, s := range []string{
 		`{"A":"x","B":1.50,"C":null,"D":{"x":[1,"a:b"]},"E":true}`,
 		`{"A":1,"A":2}`, `{"A":1,"\u0041":2}`, `{"a\"b:":"c\\"}`,
-		`{"A":"\ud800"}`, "{\"A\":\"\xff\"}", `null`, `[]`, `"s"`, `{}`, `{} {}`, `{"A":`,
+		`{"A":"\ud800"}`, `{"A":"\udc00\ud83d\ude00"}`, `{"\ud83d":1}`, "\xef\xbb\xbf{}", "{\"A\":\"\xff\"}", `null`, `[]`, `"s"`, `{}`, `{} {}`, `{"A":`,
 	} {
 		f.Add([]byte(s))
 	}
