@@ -3,10 +3,13 @@
 package main
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
+	"runtime"
 	"slices"
 	"strings"
 	"syscall"
@@ -141,11 +144,66 @@ func execError(file string, err error, env []string, setByUs map[string]source) 
 		}
 		return &exitError{exitNotExecutable, fmt.Errorf("'%s': permission denied; it needs the execute bit", file)}
 	case errors.Is(err, unix.ENOEXEC):
-		return &exitError{exitNotExecutable, fmt.Errorf("'%s': not an executable format; a script needs a #! line", file)}
+		return &exitError{exitNotExecutable, fmt.Errorf("'%s': %s", file, describeNoExec(file))}
 	case errors.Is(err, unix.E2BIG):
 		return &exitError{exitFailure, tooBig(env, setByUs)}
 	}
 	return &exitError{exitNotExecutable, fmt.Errorf("'%s': %v", file, err)}
+}
+
+// elfMachines names the ELF e_machine values of the architectures
+// containers run on, as uname -m does (values from the ELF gABI and
+// glibc's elf.h).
+var elfMachines = map[uint16]string{
+	3: "i386", 8: "mips", 20: "ppc", 21: "ppc64", 22: "s390x", 40: "arm",
+	62: "x86_64", 183: "aarch64", 243: "riscv64", 258: "loongarch64",
+}
+
+// goarchMachines is the e_machine of the architecture secretenv was built
+// for, which is this machine's (or the one it emulates).
+var goarchMachines = map[string]uint16{
+	"386": 3, "mips": 8, "mipsle": 8, "mips64": 8, "mips64le": 8, "ppc64": 21, "ppc64le": 21,
+	"s390x": 22, "arm": 40, "amd64": 62, "arm64": 183, "riscv64": 243, "loong64": 258,
+}
+
+// describeNoExec says why execve found file in no executable format
+// (ENOEXEC). A file that starts with the ELF magic is a binary for another
+// architecture or a corrupt one, not a script that lacks its #! line.
+func describeNoExec(file string) string {
+	const script = "not an executable format; a script needs a #! line"
+	f, err := os.Open(file)
+	if err != nil {
+		return script
+	}
+	defer f.Close()
+	// e_ident (16 bytes: magic, class, data/byte order, ...), e_type (2),
+	// e_machine (2).
+	var hdr [20]byte
+	n, _ := io.ReadFull(f, hdr[:])
+	if n < 4 || string(hdr[:4]) != "\x7fELF" {
+		return script
+	}
+	if n < len(hdr) || (hdr[5] != 1 && hdr[5] != 2) {
+		return "an ELF binary with a truncated or corrupt header; rebuild or copy it again"
+	}
+	order := binary.ByteOrder(binary.LittleEndian)
+	if hdr[5] == 2 {
+		order = binary.BigEndian
+	}
+	machine := order.Uint16(hdr[18:])
+	here, ok := goarchMachines[runtime.GOARCH]
+	if machine == here && ok {
+		return fmt.Sprintf("an ELF binary for %s, this machine's architecture, that the kernel cannot load; it may be corrupt or truncated, or built for another OS or word size", elfMachines[machine])
+	}
+	name, known := elfMachines[machine]
+	if !known {
+		name = fmt.Sprintf("ELF machine %d", machine)
+	}
+	hereName := elfMachines[here]
+	if !ok {
+		hereName = runtime.GOARCH
+	}
+	return fmt.Sprintf("an ELF binary for %s; this machine is %s (use the image or build for this architecture)", name, hereName)
 }
 
 // checkExecLimits finds, before execve does, what would make it fail with
