@@ -190,6 +190,40 @@ func TestNameReferences(t *testing.T) {
 	}
 }
 
+// TestNameReferencesSeveral covers the report of several failed secrets:
+// the count, at most five names in the order given, each with the
+// variables that reference it, and the first error.
+func TestNameReferencesSeveral(t *testing.T) {
+	t.Parallel()
+	var many fetchErrors
+	for i := range 7 {
+		v := secretVersion{ID: fmt.Sprintf("s%d", i)}
+		many = append(many, &fetchError{Version: v, err: fmt.Errorf("%s: secret not found", v)})
+	}
+	refs := []reference{{Name: "DB", Version: many[1].Version}, {Name: "DB2", Version: many[1].Version}, {Name: "LATE", Version: many[6].Version}}
+	tests := []struct {
+		name string
+		err  error
+		refs []reference
+		want string
+	}{
+		{"two", many[:2], nil, "2 secrets could not be loaded: s0, s1; the first: s0: secret not found"},
+		{"two referenced", many[:2], refs, "2 secrets could not be loaded: s0, s1 (DB, DB2); the first: s0: secret not found"},
+		{"capped", many, refs, "7 secrets could not be loaded: s0, s1 (DB, DB2), s2, s3, s4 and 2 more; the first: s0: secret not found"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got := nameReferences(tc.err, tc.refs)
+			if got.Error() != tc.want {
+				t.Errorf("nameReferences = %q, want %q", got, tc.want)
+			}
+			if !errors.Is(got, many[1]) {
+				t.Errorf("nameReferences lost a cause")
+			}
+		})
+	}
+}
+
 // TestLoadFailsBeforeFetching covers the mistakes load must catch before it
 // loads an AWS configuration or sends a request.
 func TestLoadFailsBeforeFetching(t *testing.T) {

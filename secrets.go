@@ -548,6 +548,17 @@ func (e *unsentError) describe(service, region, endpoint string) string {
 	if !e.built {
 		return fmt.Sprintf("cannot resolve the %s endpoint for region %s; check the region, AWS_ENDPOINT_URL, AWS_USE_FIPS_ENDPOINT and AWS_USE_DUALSTACK_ENDPOINT (a custom endpoint takes neither)", service, region)
 	}
+	// net/http names the header, never its value: "net/http: invalid
+	// header field value for \"Authorization\"".
+	_, rest, ok := strings.Cut(e.err.Error(), `invalid header field value for "`)
+	if header, _, _ := strings.Cut(rest, `"`); ok && header != "" {
+		what := "an AWS_* setting it comes from"
+		switch header {
+		case "Authorization", "X-Amz-Security-Token":
+			what = "the AWS credentials (AWS_ACCESS_KEY_ID, AWS_SESSION_TOKEN or the profile's)"
+		}
+		return fmt.Sprintf("the request to %s could not be sent: its %s header holds a character HTTP does not allow (a line break?); check %s", service, header, what)
+	}
 	return fmt.Sprintf("the request to %s (%s) could not be sent; check the endpoint URL and the HTTP_PROXY/HTTPS_PROXY settings", service, endpoint)
 }
 

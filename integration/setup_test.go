@@ -67,6 +67,11 @@ func TestSetupMistakes(t *testing.T) {
 		{"FIPS with a custom endpoint", func(*fakeSM, string) []string {
 			return []string{"AWS_USE_FIPS_ENDPOINT=true"}
 		}, nil, []string{"app: cannot resolve the Secrets Manager endpoint", "AWS_USE_FIPS_ENDPOINT"}},
+		{"credentials net/http cannot send", func(*fakeSM, string) []string {
+			// Retried until the deadline before: net/http refuses the
+			// Authorization header before it asks for a connection.
+			return []string{"AWS_ACCESS_KEY_ID=AKIA\nEXAMPLE"}
+		}, nil, []string{"app: the request to Secrets Manager could not be sent: its Authorization header", "AWS_ACCESS_KEY_ID"}},
 		{"deadline before any request", func(*fakeSM, string) []string {
 			return []string{"SECRETENV_TIMEOUT=1ms"}
 		}, nil, []string{"app: ", "1ms deadline", "--timeout"}},
