@@ -157,6 +157,7 @@ var canaryCases = []struct {
 	{"endpoint without a scheme", inMotoWith(`{"A":"`+canary+`"}`, "AWS_ENDPOINT_URL_SECRETS_MANAGER=127.0.0.1:1")},
 	{"region that is not one", inMotoWith(`{"A":"`+canary+`"}`, "AWS_REGION=us_east/1")},
 	{"FIPS with a custom endpoint", inMotoWith(`{"A":"`+canary+`"}`, "AWS_USE_FIPS_ENDPOINT=true")},
+	{"credentials net/http cannot send", inMotoWith(`{"A":"`+canary+`"}`, "AWS_ACCESS_KEY_ID=AKIA\nEXAMPLE")},
 	{"deadline before any request", inMotoWith(`{"A":"`+canary+`"}`, "SECRETENV_TIMEOUT=1ms")},
 	{"binary for another architecture", func(t *testing.T) ([]string, []string) {
 		env, args := inMoto(`{"A":"` + canary + `"}`)(t)
