@@ -144,6 +144,9 @@ func fetchDiffSecrets(ctx context.Context, inv *invocation, sides []*diffSide) e
 	if err != nil {
 		return err
 	}
+	if err := store.checkSetup(inv.opts.region, inv.environ); err != nil {
+		return err
+	}
 	texts, err := store.fetchAll(ctx, versions)
 	if err != nil {
 		var fe *fetchError

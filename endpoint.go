@@ -112,13 +112,19 @@ func getenv(environ []string, name string) string {
 	return v
 }
 
-// checkSetup validates what the SDK resolved from the shared config file as
-// well as the environment: the profile's region (when no --region,
-// AWS_REGION or AWS_DEFAULT_REGION replaced it) and the Secrets Manager
-// endpoint.
-func (s *secretStore) checkSetup(environ []string) error {
-	if err := checkRegion(s.cfg.Region, "the region of the AWS profile in the shared config file"); s.cfg.Region != "" && err != nil {
-		return err
+// checkSetup validates, before any request, the region (region is the one
+// from --region, AWS_REGION or AWS_DEFAULT_REGION; "" leaves the profile's)
+// and the Secrets Manager endpoint the SDK resolved from the environment and
+// the shared config file. Every command that calls AWS runs it.
+func (s *secretStore) checkSetup(region string, environ []string) error {
+	from := "the region of the AWS profile in the shared config file"
+	if region != "" {
+		from = regionSource(region, environ)
+	}
+	if s.cfg.Region != "" {
+		if err := checkRegion(s.cfg.Region, from); err != nil {
+			return err
+		}
 	}
 	return checkEndpoint("Secrets Manager", s.client(s.cfg.Region).Options().BaseEndpoint, environ)
 }

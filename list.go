@@ -86,6 +86,9 @@ func runList(ctx context.Context, inv *invocation) error {
 	if err != nil {
 		return err
 	}
+	if err := store.checkSetup(inv.opts.region, inv.environ); err != nil {
+		return err
+	}
 	region := store.cfg.Region
 	if region == "" {
 		return errors.New("list: no AWS region configured; set AWS_REGION or pass --region")
@@ -232,12 +235,16 @@ func describeListError(ctx context.Context, region string, timeout time.Duration
 	if errors.As(err, &de) {
 		return fmt.Errorf("%s: Secrets Manager sent a response that is not valid for ListSecrets; check AWS_ENDPOINT_URL_SECRETS_MANAGER or any proxy in between", what)
 	}
+	var unsent *unsentError
+	if errors.As(err, &unsent) {
+		return fmt.Errorf("%s: %s", what, unsent.describe("Secrets Manager", region, ""))
+	}
 	var re *smithyhttp.ResponseError
-	if errors.As(err, &re) {
+	if errors.As(err, &re) && re.HTTPStatusCode() != 0 { // 0: the SDK wraps send errors too
 		return fmt.Errorf("%s: Secrets Manager answered HTTP %d", what, re.HTTPStatusCode())
 	}
 	if ne := netError(err); ne != "" {
 		return fmt.Errorf("%s: cannot reach Secrets Manager: %s", what, ne)
 	}
-	return fmt.Errorf("%s: request failed (%T)", what, errors.Unwrap(err))
+	return fmt.Errorf("%s: the request to Secrets Manager failed without an answer", what)
 }

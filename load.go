@@ -50,19 +50,13 @@ func load(ctx context.Context, opts options, environ []string, log *slog.Logger)
 		return mergeResult{}, err
 	}
 
-	if opts.region != "" {
-		if err := checkRegion(opts.region, regionSource(opts.region, environ)); err != nil {
-			return mergeResult{}, err
-		}
-	}
-
 	ctx, cancel := context.WithTimeout(ctx, opts.timeout)
 	defer cancel()
 	store, err := newSecretStore(ctx, opts.region, opts.timeout, log)
 	if err != nil {
 		return mergeResult{}, err
 	}
-	if err := store.checkSetup(environ); err != nil {
+	if err := store.checkSetup(opts.region, environ); err != nil {
 		return mergeResult{}, err
 	}
 	texts, err := store.fetchAll(ctx, distinct(ids, refs))

@@ -559,7 +559,10 @@ func (e *unsentError) describe(service, region, endpoint string) string {
 		}
 		return fmt.Sprintf("the request to %s could not be sent: its %s header holds a character HTTP does not allow (a line break?); check %s", service, header, what)
 	}
-	return fmt.Sprintf("the request to %s (%s) could not be sent; check the endpoint URL and the HTTP_PROXY/HTTPS_PROXY settings", service, endpoint)
+	if endpoint != "" {
+		service += " (" + endpoint + ")"
+	}
+	return fmt.Sprintf("the request to %s could not be sent; check the endpoint URL and the HTTP_PROXY/HTTPS_PROXY settings", service)
 }
 
 // attemptState is what markUnsent learns about one attempt.

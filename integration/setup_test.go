@@ -103,3 +103,28 @@ func TestSetupMistakes(t *testing.T) {
 		})
 	}
 }
+
+// TestSetupMistakesEveryCommand proves that list and diff, which call AWS
+// without loading, check the endpoint and region as the entrypoint does.
+func TestSetupMistakesEveryCommand(t *testing.T) {
+	t.Parallel()
+	for _, args := range [][]string{{"list"}, {"diff", "a", "b"}, {"check"}, {"export"}} {
+		for _, setting := range []string{"AWS_ENDPOINT_URL_SECRETS_MANAGER=not a url", "AWS_REGION=us_east/1"} {
+			t.Run(args[0]+" "+setting, func(t *testing.T) {
+				t.Parallel()
+				fake := startFakeSM(t, func(w http.ResponseWriter, req getSecretValueRequest, _ int64) {
+					writeSecret(w, req.SecretId, `{"A":"1"}`)
+				})
+				name, _, _ := strings.Cut(setting, "=")
+				res := runSecretenv(t, fake.env(t, "SECRET_ID=app", setting), "", args...)
+				if res.Code != 125 || res.Stdout != "" {
+					t.Errorf("exit %d, stdout %q; want 125 and nothing", res.Code, res.Stdout)
+				}
+				checkOneLine(t, res.Stderr, name)
+				if n := fake.requests.Load(); n != 0 {
+					t.Errorf("server saw %d requests, want none", n)
+				}
+			})
+		}
+	}
+}
