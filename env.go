@@ -434,26 +434,157 @@ func lookupEnv(environ []string, name string) (string, bool) {
 	return "", false
 }
 
-// loaderKeys are variable names and prefixes that change which code a
-// program loads or runs before its own: the dynamic linker (LD_*, DYLD_*);
-// shells (bash's exported functions, BASH_ENV, ENV for sh, SHELLOPTS and
-// BASHOPTS, and PS4, which xtrace expands with command substitution); glibc
-// (GCONV_PATH loads charset modules, GLIBC_TUNABLES was CVE-2023-4911); and
-// the start-up hooks of Node, Python, Perl, Ruby and the JVM. Whoever can
-// write a secret could otherwise run code in every container, so such keys
-// are refused unless allowed by name. README.md lists them for users.
+// loaderKeys are the variable names, and prefixes ending in '*', that make
+// a common program, runtime or library run code, or load a library or a
+// program, chosen by the variable's value (alone, or with a file on the
+// image). Whoever can write a secret could otherwise run code in every
+// container, so a secret's key that matches is refused unless allowed by
+// name. The list is a best effort; --only-key is the guarantee. Each entry
+// cites its source; README.md lists them for users with the reasons.
+//
+// An entry in lower case matches names in any case: npm reads its
+// variables that way. Every other entry is matched exactly, as the
+// programs read them.
+//
+// Not listed on purpose, as they pick data rather than code, or are
+// settings apps commonly keep in secrets: trust stores and proxies
+// (SSL_CERT_FILE, NODE_EXTRA_CA_CERTS, HTTPS_PROXY), HOME and XDG_*,
+// glibc's data paths (LOCPATH, NLSPATH, HOSTALIASES, TZDIR), package
+// index settings (PIP_*, YARN_*, BUNDLE_* but BUNDLE_GEMFILE) and app
+// settings that name a module (DJANGO_SETTINGS_MODULE).
 var loaderKeys = []string{
-	"LD_*", "DYLD_*", "BASH_FUNC_*", "BASH_ENV", "ENV", "SHELLOPTS", "BASHOPTS", "PS4",
-	"GCONV_PATH", "GLIBC_TUNABLES",
-	"NODE_OPTIONS", "NODE_PATH", "PYTHONPATH", "PYTHONSTARTUP", "PYTHONHOME",
-	"PERL5LIB", "PERLLIB", "PERL5OPT", "RUBYOPT", "RUBYLIB",
-	"JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS", "_JAVA_OPTIONS",
+	// The dynamic linker, ld.so(8) and musl's ldso: LD_PRELOAD, LD_AUDIT,
+	// LD_LIBRARY_PATH load libraries; macOS's dyld(1) reads DYLD_*.
+	"LD_*", "DYLD_*",
+	// glibc: GCONV_PATH loads iconv modules (iconv_open(3), gconv_conf.c);
+	// GLIBC_TUNABLES (CVE-2023-4911); getconf(1) runs the program named
+	// by $GETCONF_DIR/<spec> (posix/getconf.c). All three are in glibc's
+	// own list of variables unsafe for setuid programs (unsecvars.h).
+	"GCONV_PATH", "GLIBC_TUNABLES", "GETCONF_DIR",
+	// PATH decides which program runs: execvp(3) and secretenv itself
+	// look the command up in the final environment's PATH.
+	"PATH",
+	// Shells, bash(1) and dash(1) INVOCATION and PARAMETERS: exported
+	// functions (BASH_FUNC_*), BASH_ENV and ENV (sourced by non-interactive
+	// bash and by sh), SHELLOPTS and BASHOPTS (xtrace and friends), and the
+	// prompts bash expands with command substitution: PS4 under xtrace,
+	// PS0-PS2 and PROMPT_COMMAND when interactive. zsh(1) STARTUP/SHUTDOWN
+	// FILES: every zsh sources $ZDOTDIR/.zshenv; ksh and zsh autoload
+	// functions from FPATH.
+	"BASH_FUNC_*", "BASH_ENV", "ENV", "SHELLOPTS", "BASHOPTS",
+	"PS0", "PS1", "PS2", "PS4", "PROMPT_COMMAND", "ZDOTDIR", "FPATH",
+	// Commands that programs and libraries run: Python's webbrowser module
+	// runs $BROWSER (and the stdlib module antigravity opens it), pydoc,
+	// git and man run $PAGER and $MANPAGER, git and many others $EDITOR and
+	// $VISUAL, ssh(1) $SSH_ASKPASS, sudo(8) $SUDO_ASKPASS, and less(1) runs
+	// the input preprocessor $LESSOPEN/$LESSCLOSE, the commands in $LESS
+	// (a "+!cmd" option) and the lesskey files LESSKEY* name, which bind
+	// keys and set those variables (lesskey(1), LESS ENVIRONMENT VARIABLES).
+	"BROWSER", "PAGER", "MANPAGER", "EDITOR", "VISUAL", "SSH_ASKPASS", "SUDO_ASKPASS",
+	"LESSOPEN", "LESSCLOSE", "LESS", "LESSKEY*",
+	// Python, docs.python.org/3/using/cmdline.html#environment-variables:
+	// PYTHONPATH, PYTHONHOME and PYTHONPLATLIBDIR choose where the standard
+	// library and modules load from; PYTHONSTARTUP runs a file;
+	// PYTHONWARNINGS imports the module named in a filter's category
+	// (warnings._getcategory); PYTHONBREAKPOINT names the callable that
+	// breakpoint() imports and calls; PYTHONUSERBASE adds a site-packages
+	// whose .pth files run at start-up (site.py); PYTHONPYCACHEPREFIX reads
+	// bytecode from a tree it names; PYTHONINSPECT runs stdin as code after
+	// the script; PYTHONEXECUTABLE sets sys.executable, which multiprocessing
+	// and subprocess callers run.
+	"PYTHONPATH", "PYTHONHOME", "PYTHONPLATLIBDIR", "PYTHONSTARTUP", "PYTHONWARNINGS",
+	"PYTHONBREAKPOINT", "PYTHONUSERBASE", "PYTHONPYCACHEPREFIX", "PYTHONINSPECT", "PYTHONEXECUTABLE",
+	// gunicorn reads any command-line option from GUNICORN_CMD_ARGS
+	// (docs.gunicorn.org/en/stable/settings.html), --config python:MODULE
+	// and the hook settings among them.
+	"GUNICORN_CMD_ARGS",
+	// Node.js, nodejs.org/api/cli.html#environment-variables: NODE_OPTIONS
+	// (--require, --import data:...), NODE_PATH, and NODE_REPL_EXTERNAL_MODULE,
+	// loaded in place of the REPL. npm reads every npm_config_* variable, in
+	// any case, as configuration (docs.npmjs.com/cli/using-npm/config),
+	// script-shell and node-options among them.
+	"NODE_OPTIONS", "NODE_PATH", "NODE_REPL_EXTERNAL_MODULE", "npm_config_*",
+	// The JVM, docs.oracle.com/en/java/javase/21/docs/specs/man/java.html:
+	// JAVA_TOOL_OPTIONS, JDK_JAVA_OPTIONS and _JAVA_OPTIONS add options
+	// (-javaagent, -XX:OnError=cmd); CLASSPATH is the class path when no -cp
+	// is given. Launcher scripts (Tomcat's catalina.sh, Gradle's application
+	// start scripts) pass JAVA_OPTS and CATALINA_OPTS to java and run
+	// $JAVA_HOME/bin/java.
+	"JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS", "_JAVA_OPTIONS", "CLASSPATH",
+	"JAVA_OPTS", "CATALINA_OPTS", "JAVA_HOME",
+	// .NET: DOTNET_STARTUP_HOOKS loads assemblies before Main
+	// (dotnet/runtime docs/design/features/host-startup-hook.md),
+	// DOTNET_ADDITIONAL_DEPS adds dependencies, and the profiler variables
+	// load a native library (learn.microsoft.com/dotnet/core/runtime-config/
+	// debugging-profiling).
+	"DOTNET_STARTUP_HOOKS", "DOTNET_ADDITIONAL_DEPS", "CORECLR_PROFILER*", "DOTNET_PROFILER*",
+	"CORECLR_ENABLE_PROFILING", "DOTNET_ENABLE_PROFILING",
+	// Perl, perlrun(1) ENVIRONMENT: PERL5LIB, PERLLIB, PERL5OPT (-M loads
+	// a module, -d the debugger) and PERL5DB, the debugger's code itself.
+	"PERL5LIB", "PERLLIB", "PERL5OPT", "PERL5DB",
+	// Ruby, ruby(1) ENVIRONMENT: RUBYOPT (-r loads a library), RUBYLIB,
+	// RUBYPATH (where -S finds the script); RubyGems' GEM_HOME and GEM_PATH
+	// choose where gems load from; Bundler evaluates the Ruby file
+	// BUNDLE_GEMFILE names (bundle-config(1)).
+	"RUBYOPT", "RUBYLIB", "RUBYPATH", "GEM_HOME", "GEM_PATH", "BUNDLE_GEMFILE",
+	// PHP, php.net/configuration.file: PHPRC and PHP_INI_SCAN_DIR choose
+	// the php.ini files, whose auto_prepend_file and extension load code.
+	"PHPRC", "PHP_INI_SCAN_DIR",
+	// Lua, lua(1): LUA_INIT and LUA_INIT_5_x run code or a @file before
+	// the script; LUA_PATH* and LUA_CPATH* are the module search paths.
+	"LUA_INIT*", "LUA_PATH*", "LUA_CPATH*",
+	// R, ?Startup (search.r-project.org/R/refmans/base/html/Startup.html):
+	// R_PROFILE and R_PROFILE_USER are R code run at start-up, R_ENVIRON
+	// and R_ENVIRON_USER set variables, R_LIBS* are library paths.
+	"R_PROFILE", "R_PROFILE_USER", "R_ENVIRON", "R_ENVIRON_USER", "R_LIBS*",
+	// Tcl, tclsh(1) and tclvars(n): TCL_LIBRARY holds init.tcl, run at
+	// start-up; TCLLIBPATH is searched for packages (pkgIndex.tcl is code).
+	"TCL_LIBRARY", "TCLLIBPATH",
+	// Erlang and Elixir, erl(1) ENVIRONMENT: ERL_AFLAGS, ERL_FLAGS and
+	// ERL_ZFLAGS add flags (-eval, -s), ERL_LIBS adds code paths;
+	// ELIXIR_ERL_OPTIONS is passed to erl by elixir(1).
+	"ERL_AFLAGS", "ERL_FLAGS", "ERL_ZFLAGS", "ERL_LIBS", "ELIXIR_ERL_OPTIONS",
+	// Go, `go help environment`: GOFLAGS can hold -toolexec=cmd for go run
+	// and go build.
+	"GOFLAGS",
+	// git, git(1) ENVIRONMENT VARIABLES and git-config(1) ENVIRONMENT:
+	// commands it runs (GIT_SSH, GIT_SSH_COMMAND, GIT_EXTERNAL_DIFF,
+	// GIT_PAGER, GIT_EDITOR, GIT_SEQUENCE_EDITOR, GIT_ASKPASS,
+	// GIT_PROXY_COMMAND), where it finds its own programs (GIT_EXEC_PATH),
+	// configuration (GIT_CONFIG, GIT_CONFIG_COUNT/KEY_n/VALUE_n,
+	// GIT_CONFIG_PARAMETERS, GIT_CONFIG_GLOBAL: core.fsmonitor and
+	// core.sshCommand run commands), a repository whose config and hooks
+	// apply (GIT_DIR) and hooks copied into new ones (GIT_TEMPLATE_DIR).
+	"GIT_SSH", "GIT_SSH_COMMAND", "GIT_EXTERNAL_DIFF", "GIT_PAGER", "GIT_EDITOR",
+	"GIT_SEQUENCE_EDITOR", "GIT_ASKPASS", "GIT_PROXY_COMMAND", "GIT_EXEC_PATH",
+	"GIT_CONFIG*", "GIT_DIR", "GIT_TEMPLATE_DIR",
+	// OpenSSL, openssl-env(7): OPENSSL_CONF and OPENSSL_CONF_INCLUDE choose
+	// the configuration, which loads engines and providers; OPENSSL_ENGINES
+	// and OPENSSL_MODULES are the directories they load from.
+	"OPENSSL_CONF", "OPENSSL_CONF_INCLUDE", "OPENSSL_ENGINES", "OPENSSL_MODULES",
+	// Kerberos, kerberos(7) ENVIRONMENT: krb5.conf's [plugins] load
+	// libraries; Cyrus SASL loads its mechanisms from SASL_PATH
+	// (sasl_getpath).
+	"KRB5_CONFIG", "KRB5_KDC_PROFILE", "SASL_PATH",
+	// GLib, GTK, GStreamer and Qt module paths: GIO_EXTRA_MODULES and
+	// GIO_MODULE_DIR (docs.gtk.org/gio/overview.html), GTK_MODULES,
+	// GTK3_MODULES and GTK_PATH (docs.gtk.org/gtk3/running.html),
+	// GST_PLUGIN_PATH, GST_PLUGIN_SYSTEM_PATH and GST_PLUGIN_SCANNER
+	// (gstreamer.freedesktop.org running docs), QT_PLUGIN_PATH
+	// (doc.qt.io/qt-6/deployment-plugins.html).
+	"GIO_EXTRA_MODULES", "GIO_MODULE_DIR", "GTK_MODULES", "GTK3_MODULES", "GTK_PATH",
+	"GST_PLUGIN_*", "QT_PLUGIN_PATH",
 }
 
 // isLoaderKey reports whether name matches loaderKeys.
 func isLoaderKey(name string) bool {
 	for _, p := range loaderKeys {
-		if prefix, ok := strings.CutSuffix(p, "*"); ok && strings.HasPrefix(name, prefix) || name == p {
+		prefix, isPrefix := strings.CutSuffix(p, "*")
+		n := name
+		if prefix == strings.ToLower(prefix) { // read in any case
+			n = strings.ToLower(name)
+		}
+		if isPrefix && strings.HasPrefix(n, prefix) || n == p {
 			return true
 		}
 	}
@@ -484,5 +615,5 @@ func checkDenied(vars map[string]string, allowed map[string]bool) error {
 		return nil
 	}
 	slices.Sort(bad)
-	return fmt.Errorf("key %s changes how programs load code and is refused; allow it with --allow-key %s", strings.Join(bad, ", "), bad[0])
+	return fmt.Errorf("key %s can change which code programs run and is refused; allow it with --allow-key %s", strings.Join(bad, ", "), bad[0])
 }

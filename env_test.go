@@ -217,6 +217,50 @@ func TestIsLoaderKey(t *testing.T) {
 		{"PS4", true},
 		{"NODE_PATH", true},
 		{"PYTHONHOME", true},
+		{"PATH", true},
+		{"PYTHONWARNINGS", true},
+		{"PYTHONBREAKPOINT", true},
+		{"PYTHONUSERBASE", true},
+		{"PYTHONPLATLIBDIR", true},
+		{"PYTHONEXECUTABLE", true},
+		{"BROWSER", true},
+		{"PAGER", true},
+		{"EDITOR", true},
+		{"LESSOPEN", true},
+		{"OPENSSL_CONF", true},
+		{"OPENSSL_MODULES", true},
+		{"NODE_REPL_EXTERNAL_MODULE", true},
+		{"npm_config_script_shell", true},
+		{"NPM_CONFIG_SCRIPT_SHELL", true}, // npm reads its variables in any case
+		{"Npm_Config_Node_Options", true},
+		{"CLASSPATH", true},
+		{"PERL5DB", true},
+		{"GIT_SSH_COMMAND", true},
+		{"GIT_CONFIG", true},
+		{"GIT_CONFIG_COUNT", true},
+		{"GIT_CONFIG_KEY_0", true},
+		{"GIT_CONFIG_PARAMETERS", true},
+		{"LUA_INIT", true},
+		{"LUA_INIT_5_4", true},
+		{"LUA_PATH_5_3", true},
+		{"R_LIBS_USER", true},
+		{"GST_PLUGIN_SCANNER", true},
+		{"CORECLR_PROFILER_PATH_64", true},
+		{"DOTNET_STARTUP_HOOKS", true},
+		{"PATHEXT", false},
+		{"MY_PATH", false},
+		{"GIT_TOKEN", false},          // a credential apps keep in secrets
+		{"GIT_COMMITTER_NAME", false}, // not a command
+		{"NPM_TOKEN", false},
+		{"npm_package_version", false},
+		{"LESSKEYIN", true},
+		{"LESSSECURE", false}, // makes less safer
+		{"LUA", false},
+		{"R_HOME", false},
+		{"JAVA_VERSION", false},
+		{"PYTHONSAFEPATH", false}, // makes Python safer
+		{"PYTHONDONTWRITEBYTECODE", false},
+		{"PS3", false},
 		{"LDAP_URL", false}, // LD_ is a prefix with the underscore
 		{"ENVIRONMENT", false},
 		{"MY_ENV", false},
@@ -261,10 +305,10 @@ func TestCheckDenied(t *testing.T) {
 		want    string
 	}{
 		{"ordinary keys", map[string]string{"A": canary, "NODE_ENV": canary}, nil, ""},
-		{"one loader key", map[string]string{"LD_PRELOAD": canary, "A": canary}, nil, "key LD_PRELOAD changes how programs load code and is refused; allow it with --allow-key LD_PRELOAD"},
-		{"several sorted", map[string]string{"PYTHONPATH": canary, "BASH_ENV": canary}, nil, "key BASH_ENV, PYTHONPATH changes how programs load code and is refused; allow it with --allow-key BASH_ENV"},
+		{"one loader key", map[string]string{"LD_PRELOAD": canary, "A": canary}, nil, "key LD_PRELOAD can change which code programs run and is refused; allow it with --allow-key LD_PRELOAD"},
+		{"several sorted", map[string]string{"PYTHONPATH": canary, "BASH_ENV": canary}, nil, "key BASH_ENV, PYTHONPATH can change which code programs run and is refused; allow it with --allow-key BASH_ENV"},
 		{"allowed", map[string]string{"LD_PRELOAD": canary}, []string{"LD_PRELOAD"}, ""},
-		{"allowed by exact name only", map[string]string{"LD_LIBRARY_PATH": canary}, []string{"LD_PRELOAD"}, "key LD_LIBRARY_PATH changes how programs load code and is refused; allow it with --allow-key LD_LIBRARY_PATH"},
+		{"allowed by exact name only", map[string]string{"LD_LIBRARY_PATH": canary}, []string{"LD_PRELOAD"}, "key LD_LIBRARY_PATH can change which code programs run and is refused; allow it with --allow-key LD_LIBRARY_PATH"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

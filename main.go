@@ -85,8 +85,9 @@ Flags (each has an environment twin; a flag wins over it):
                      then the profile's region); an ARN carries its own
   --override         secret values replace variables already set
                      (SECRETENV_OVERRIDE=true)
-  --allow-key NAME   allow a key that changes how programs load code, such as
-                     LD_PRELOAD; repeatable (SECRETENV_ALLOW_KEYS, comma-separated)
+  --allow-key NAME   allow a key that can make programs run code, such as
+                     LD_PRELOAD or PATH; repeatable (SECRETENV_ALLOW_KEYS,
+                     comma-separated)
   --require NAME     fail (125) unless NAME is set and not empty after the
                      merge; repeatable (SECRETENV_REQUIRE, comma-separated)
   --require-from F   require the keys of F, a .env or JSON template, too

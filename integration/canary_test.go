@@ -126,6 +126,9 @@ var canaryCases = []struct {
 	{"duplicate key", inMoto(`{"A":"` + canary + `","A":"` + canary + `2"}`)},
 	{"denied key", inMoto(`{"LD_PRELOAD":"` + canary + `"}`)},
 	{"denied key among valid ones", inMoto(`{"OK":"` + canary + `","BASH_ENV":"` + canary + `"}`)},
+	{"denied Python exploit", inMoto(`{"PYTHONWARNINGS":"all:0:` + canary + `:0:0","BROWSER":"` + canary + `"}`)},
+	{"denied PATH", inMoto(`{"PATH":"/` + canary + `","OK":"` + canary + `"}`)},
+	{"denied prefix in any case", inMoto(`{"Npm_Config_Script_Shell":"` + canary + `"}`)},
 	{"E2BIG one variable", fromFake(func(w http.ResponseWriter) {
 		// Secrets Manager stores at most 64 KiB; a server that sends
 		// more must still not leak it.

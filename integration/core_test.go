@@ -453,9 +453,15 @@ func TestExitStatus(t *testing.T) {
 		{"missing interpreter", nil, []string{"--", noInterp}, 127, "", []string{noInterp, "interpreter"}},
 		{"missing interpreter on PATH", []string{"PATH=" + bins}, []string{"--", "nointerp"}, 127, "", []string{noInterp, "interpreter"}},
 
-		{"PATH from a secret", []string{"-PATH", "SECRET_ID=" + pathSecret}, []string{"--", "mycmd"}, 0, "mycmd ran fine\n", nil},
-		{"PATH from a secret with --override", []string{"SECRET_ID=" + pathSecret}, []string{"--override", "--", "mycmd"}, 0, "mycmd ran fine\n", nil},
-		{"PATH of the environment wins", []string{"SECRET_ID=" + pathSecret}, []string{"--", "mycmd"}, 127, "", []string{"mycmd", "not found"}},
+		// A secret's PATH would choose the program: refused unless allowed by
+		// name, with or without a PATH in the environment.
+		{"PATH from a secret is refused", []string{"-PATH", "SECRET_ID=" + pathSecret}, []string{"--", "mycmd"}, 125, "", []string{"PATH", "--allow-key PATH"}},
+		{"PATH from a secret is refused with --override", []string{"SECRET_ID=" + pathSecret}, []string{"--override", "--", "mycmd"}, 125, "", []string{"PATH", "--allow-key PATH"}},
+		{"PATH from a secret is refused when the environment has one", []string{"SECRET_ID=" + pathSecret}, []string{"--", "mycmd"}, 125, "", []string{"PATH", "--allow-key PATH"}},
+		{"PATH from a secret allowed", []string{"-PATH", "SECRET_ID=" + pathSecret}, []string{"--allow-key", "PATH", "--", "mycmd"}, 0, "mycmd ran fine\n", nil},
+		{"PATH from a secret allowed by SECRETENV_ALLOW_KEYS", []string{"-PATH", "SECRET_ID=" + pathSecret, "SECRETENV_ALLOW_KEYS=PATH"}, []string{"--", "mycmd"}, 0, "mycmd ran fine\n", nil},
+		{"PATH from a secret allowed with --override", []string{"SECRET_ID=" + pathSecret}, []string{"--allow-key", "PATH", "--override", "--", "mycmd"}, 0, "mycmd ran fine\n", nil},
+		{"PATH of the environment wins", []string{"SECRET_ID=" + pathSecret}, []string{"--allow-key", "PATH", "--", "mycmd"}, 127, "", []string{"mycmd", "not found"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

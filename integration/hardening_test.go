@@ -1,13 +1,18 @@
 package integration
 
 import (
+	"encoding/json"
 	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 )
 
 // deniedKeys covers every entry of the loader-key denylist (env.go
-// loaderKeys), with several names for each prefix entry.
+// loaderKeys), with several names for each prefix entry. PATH is denied too,
+// but allowed it decides which program runs, so TestExitStatus covers it.
 var deniedKeys = []string{
 	"LD_PRELOAD", "LD_LIBRARY_PATH", "LD_AUDIT", "LD_BIND_NOW",
 	"DYLD_INSERT_LIBRARIES", "DYLD_LIBRARY_PATH",
@@ -16,6 +21,32 @@ var deniedKeys = []string{
 	"RUBYOPT", "JAVA_TOOL_OPTIONS",
 	"SHELLOPTS", "BASHOPTS", "PS4", "GLIBC_TUNABLES", "NODE_PATH", "PYTHONHOME",
 	"PERLLIB", "RUBYLIB", "JDK_JAVA_OPTIONS", "_JAVA_OPTIONS",
+	// Issue 15: code execution through variables the first list missed.
+	"GETCONF_DIR",
+	"PS0", "PS1", "PS2", "PROMPT_COMMAND", "ZDOTDIR", "FPATH",
+	"BROWSER", "PAGER", "MANPAGER", "EDITOR", "VISUAL", "SSH_ASKPASS", "SUDO_ASKPASS",
+	"LESSOPEN", "LESSCLOSE", "LESS", "LESSKEY", "LESSKEYIN", "LESSKEY_CONTENT",
+	"PYTHONPLATLIBDIR", "PYTHONWARNINGS", "PYTHONBREAKPOINT", "PYTHONUSERBASE",
+	"PYTHONPYCACHEPREFIX", "PYTHONINSPECT", "PYTHONEXECUTABLE", "GUNICORN_CMD_ARGS",
+	"NODE_REPL_EXTERNAL_MODULE", "npm_config_script_shell", "NPM_CONFIG_NODE_OPTIONS", "Npm_Config_Userconfig",
+	"CLASSPATH", "JAVA_OPTS", "CATALINA_OPTS", "JAVA_HOME",
+	"DOTNET_STARTUP_HOOKS", "DOTNET_ADDITIONAL_DEPS", "CORECLR_PROFILER", "CORECLR_PROFILER_PATH_64",
+	"DOTNET_PROFILER_PATH", "CORECLR_ENABLE_PROFILING", "DOTNET_ENABLE_PROFILING",
+	"PERL5DB", "RUBYPATH", "GEM_HOME", "GEM_PATH", "BUNDLE_GEMFILE",
+	"PHPRC", "PHP_INI_SCAN_DIR",
+	"LUA_INIT", "LUA_INIT_5_4", "LUA_PATH", "LUA_PATH_5_4", "LUA_CPATH", "LUA_CPATH_5_4",
+	"R_PROFILE", "R_PROFILE_USER", "R_ENVIRON", "R_ENVIRON_USER", "R_LIBS", "R_LIBS_USER", "R_LIBS_SITE",
+	"TCL_LIBRARY", "TCLLIBPATH",
+	"ERL_AFLAGS", "ERL_FLAGS", "ERL_ZFLAGS", "ERL_LIBS", "ELIXIR_ERL_OPTIONS",
+	"GOFLAGS",
+	"GIT_SSH", "GIT_SSH_COMMAND", "GIT_EXTERNAL_DIFF", "GIT_PAGER", "GIT_EDITOR", "GIT_SEQUENCE_EDITOR",
+	"GIT_ASKPASS", "GIT_PROXY_COMMAND", "GIT_EXEC_PATH", "GIT_CONFIG", "GIT_CONFIG_COUNT",
+	"GIT_CONFIG_KEY_0", "GIT_CONFIG_VALUE_0", "GIT_CONFIG_PARAMETERS", "GIT_CONFIG_GLOBAL",
+	"GIT_DIR", "GIT_TEMPLATE_DIR",
+	"OPENSSL_CONF", "OPENSSL_CONF_INCLUDE", "OPENSSL_ENGINES", "OPENSSL_MODULES",
+	"KRB5_CONFIG", "KRB5_KDC_PROFILE", "SASL_PATH",
+	"GIO_EXTRA_MODULES", "GIO_MODULE_DIR", "GTK_MODULES", "GTK3_MODULES", "GTK_PATH",
+	"GST_PLUGIN_PATH", "GST_PLUGIN_SYSTEM_PATH_1_0", "GST_PLUGIN_SCANNER", "QT_PLUGIN_PATH",
 }
 
 // allowedValue is a value for key that the child (env, a C program) can
@@ -105,19 +136,22 @@ func checkOneLine(t *testing.T, stderr string, want ...string) {
 // sees the secret's value.
 func TestAllowedKeys(t *testing.T) {
 	t.Parallel()
-	for _, key := range deniedKeys {
+	for i, key := range deniedKeys {
 		t.Run(key, func(t *testing.T) {
 			t.Parallel()
 			name := secretName(t, "app")
 			createSecret(t, "us-east-1", name, `{"OK":"fine","`+key+`":"`+allowedValue(key)+`"}`)
-			for _, how := range []struct {
+			ways := []struct {
 				name string
 				env  []string
 				args []string
 			}{
 				{"flag", nil, []string{"--allow-key", "PERL5LIB", "--allow-key", key}},
 				{"env", []string{"SECRETENV_ALLOW_KEYS=PERL5LIB," + key}, nil},
-			} {
+			}
+			// Each key one way, alternating, so that both ways are proven
+			// without running 140 keys twice.
+			for _, how := range ways[i%2 : i%2+1] {
 				env := withEnv(baseEnv(t), append([]string{"SECRET_ID=" + name}, how.env...)...)
 				args := append(how.args, "--", "env", "-0")
 				res := runSecretenv(t, env, "", args...)
@@ -222,6 +256,83 @@ func TestSecretIDValidation(t *testing.T) {
 		res := runSecretenv(t, fake.env(t, "SECRET_ID="+id), "", "--", "env", "-0")
 		if res.Code != 0 || envOf(t, res.Stdout)["OK"] != "fine" {
 			t.Errorf("exit %d, stderr %q", res.Code, res.Stderr)
+		}
+	})
+}
+
+// TestPythonWarningsExploit is issue 15's exploit: Python imports the module
+// named in a PYTHONWARNINGS filter, and the standard library's antigravity
+// opens $BROWSER, so these two keys run a shell command before the app.
+// secretenv must refuse them and the marker must never appear. The controls
+// prove that the test would have caught the hole: the same variables run the
+// command when given to python3 directly, or through secretenv when both
+// keys are allowed by name.
+func TestPythonWarningsExploit(t *testing.T) {
+	t.Parallel()
+	exploit := func(t *testing.T) (marker string, vars []string, secret string) {
+		marker = filepath.Join(t.TempDir(), "pwned")
+		vars = []string{"PYTHONWARNINGS=all:0:antigravity.x:0:0", `BROWSER=/bin/sh -c "touch ` + marker + `" #%s`}
+		obj := map[string]string{}
+		for _, kv := range vars {
+			k, v, _ := strings.Cut(kv, "=")
+			obj[k] = v
+		}
+		b, err := json.Marshal(obj)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return marker, vars, string(b)
+	}
+	exists := func(path string) bool { _, err := os.Stat(path); return err == nil }
+	python := func(t *testing.T) {
+		if _, err := exec.LookPath("python3"); err != nil {
+			t.Skip("python3 is not installed: the control cannot run")
+		}
+	}
+
+	t.Run("refused", func(t *testing.T) {
+		t.Parallel()
+		marker, _, secret := exploit(t)
+		name := secretName(t, "app")
+		createSecret(t, "us-east-1", name, secret)
+		for _, args := range [][]string{
+			{"--", "python3", "-c", "print('STARTED')"},
+			{"--override", "--", "python3", "-c", "print('STARTED')"},
+			{"--allow-key", "BROWSER", "--", "python3", "-c", "print('STARTED')"},
+		} {
+			res := runSecretenv(t, withEnv(baseEnv(t), "SECRET_ID="+name), "", args...)
+			checkRefused(t, res, "PYTHONWARNINGS", "--allow-key")
+			if exists(marker) {
+				t.Fatalf("%q: the secret's shell command ran", args)
+			}
+		}
+	})
+	t.Run("control: python3 alone runs it", func(t *testing.T) {
+		t.Parallel()
+		python(t)
+		marker, vars, _ := exploit(t)
+		cmd := exec.Command("python3", "-c", "print(1)")
+		cmd.Env = withEnv(baseEnv(t), vars...)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("python3: %v\n%s", err, out)
+		}
+		if !exists(marker) {
+			t.Fatal("the exploit did not run under python3 alone: this test no longer proves anything")
+		}
+	})
+	t.Run("control: allowed by name, it runs", func(t *testing.T) {
+		t.Parallel()
+		python(t)
+		marker, _, secret := exploit(t)
+		name := secretName(t, "app")
+		createSecret(t, "us-east-1", name, secret)
+		res := runSecretenv(t, withEnv(baseEnv(t), "SECRET_ID="+name), "",
+			"--allow-key", "PYTHONWARNINGS", "--allow-key", "BROWSER", "--", "python3", "-c", "print(1)")
+		if res.Code != 0 {
+			t.Fatalf("exit %d, stderr %q", res.Code, res.Stderr)
+		}
+		if !exists(marker) {
+			t.Fatal("the allowed exploit did not run through secretenv: this test no longer proves anything")
 		}
 	})
 }
