@@ -617,3 +617,48 @@ func checkDenied(vars map[string]string, allowed map[string]bool) error {
 	slices.Sort(bad)
 	return fmt.Errorf("key %s can change which code programs run and is refused; allow it with --allow-key %s", strings.Join(bad, ", "), bad[0])
 }
+
+// declaredSet validates the declared key names (--only-key and the keys of
+// --only-keys-from) and returns the set. It is nil when none was declared,
+// and then every key is accepted.
+func declaredSet(names []string) (map[string]bool, error) {
+	if len(names) == 0 {
+		return nil, nil
+	}
+	set := make(map[string]bool, len(names))
+	for _, name := range names {
+		if !validKey(name) {
+			return nil, fmt.Errorf("--only-key %s is not a variable name", quoteKey(name))
+		}
+		set[name] = true
+	}
+	return set, nil
+}
+
+// maxUndeclared is how many key names one refusal lists: a secret of 2,000
+// undeclared keys must still give one readable line.
+const maxUndeclared = 5
+
+// checkDeclared refuses a secret's keys outside the declared set, whether
+// or not the environment already has them: the set says what a secret may
+// carry. A nil set accepts every key.
+func checkDeclared(vars map[string]string, declared map[string]bool) error {
+	if declared == nil {
+		return nil
+	}
+	var bad []string
+	for k := range vars {
+		if !declared[k] {
+			bad = append(bad, k)
+		}
+	}
+	if len(bad) == 0 {
+		return nil
+	}
+	slices.Sort(bad)
+	list := strings.Join(bad[:min(len(bad), maxUndeclared)], ", ")
+	if len(bad) > maxUndeclared {
+		list += fmt.Sprintf(" and %d more", len(bad)-maxUndeclared)
+	}
+	return fmt.Errorf("key %s is not declared by --only-key or --only-keys-from and is refused; declare it, or remove it from the secret", list)
+}

@@ -327,6 +327,61 @@ func TestCheckDenied(t *testing.T) {
 	}
 }
 
+func TestDeclaredSet(t *testing.T) {
+	t.Parallel()
+	if got, err := declaredSet(nil); got != nil || err != nil {
+		t.Errorf("declaredSet(nil) = %v, %v; want no set", got, err)
+	}
+	got, err := declaredSet([]string{"A", "B", "A"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := map[string]bool{"A": true, "B": true}; !maps.Equal(got, want) {
+		t.Errorf("declaredSet = %v, want %v", got, want)
+	}
+	for _, bad := range []string{"", "A-B", "1X", "LD_*"} {
+		if _, err := declaredSet([]string{"OK", bad}); err == nil || !strings.Contains(err.Error(), "--only-key") {
+			t.Errorf("declaredSet(%q) = %v, want an error naming --only-key", bad, err)
+		}
+	}
+}
+
+func TestCheckDeclared(t *testing.T) {
+	t.Parallel()
+	const canary = "Zq7Canary"
+	const refused = " is not declared by --only-key or --only-keys-from and is refused; declare it, or remove it from the secret"
+	tests := []struct {
+		name     string
+		vars     map[string]string
+		declared []string
+		want     string
+	}{
+		{"no set accepts all", map[string]string{"A": canary, "LD_PRELOAD": canary}, nil, ""},
+		{"all declared", map[string]string{"A": canary, "B": canary}, []string{"A", "B", "C"}, ""},
+		{"empty secret", map[string]string{}, []string{"A"}, ""},
+		{"one undeclared", map[string]string{"A": canary, "EXTRA": canary}, []string{"A"}, "key EXTRA" + refused},
+		{"several sorted", map[string]string{"Z": canary, "B": canary, "A": canary}, []string{"A"}, "key B, Z" + refused},
+		{"declared is exact, not a prefix", map[string]string{"AB": canary}, []string{"A"}, "key AB" + refused},
+		{"case matters", map[string]string{"a": canary}, []string{"A"}, "key a" + refused},
+		{"capped list", map[string]string{"K1": "", "K2": "", "K3": "", "K4": "", "K5": "", "K6": "", "K7": ""}, []string{"A"}, "key K1, K2, K3, K4, K5 and 2 more" + refused},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			declared, err := declaredSet(tc.declared)
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = checkDeclared(tc.vars, declared)
+			switch {
+			case tc.want == "" && err != nil:
+				t.Fatalf("checkDeclared: %v", err)
+			case tc.want != "" && (err == nil || err.Error() != tc.want):
+				t.Fatalf("checkDeclared = %v, want %q", err, tc.want)
+			}
+		})
+	}
+}
+
 func TestMergeEnv(t *testing.T) {
 	t.Parallel()
 	common := layer{ID: "app/common", Vars: map[string]string{"A": "common-a", "B": "common-b", "LOG": "info"}}

@@ -49,6 +49,10 @@ func load(ctx context.Context, opts options, environ []string, log *slog.Logger)
 	if err != nil {
 		return mergeResult{}, err
 	}
+	declared, err := declaredKeys(opts)
+	if err != nil {
+		return mergeResult{}, err
+	}
 
 	ctx, cancel := context.WithTimeout(ctx, opts.timeout)
 	defer cancel()
@@ -69,6 +73,9 @@ func load(ctx context.Context, opts options, environ []string, log *slog.Logger)
 		vars, err := parseSecret([]byte(texts[v]))
 		if err == nil {
 			err = checkVars(vars)
+		}
+		if err == nil {
+			err = checkDeclared(vars, declared) // first: an undeclared key is refused whatever it is
 		}
 		if err == nil {
 			err = checkDenied(vars, allowed)

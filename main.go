@@ -92,6 +92,10 @@ Flags (each has an environment twin; a flag wins over it):
                      merge; repeatable (SECRETENV_REQUIRE, comma-separated)
   --require-from F   require the keys of F, a .env or JSON template, too
                      (SECRETENV_REQUIRE_FROM)
+  --only-key NAME    refuse every secret key not named; repeatable
+                     (SECRETENV_ONLY_KEYS, comma-separated)
+  --only-keys-from F declare the keys of F, a .env or JSON template, too
+                     (SECRETENV_ONLY_KEYS_FROM)
   --no-references    leave ARN values in the environment as they are
                      (SECRETENV_REFERENCES=false)
   --timeout D        one deadline over credentials, retries and fetches

@@ -59,6 +59,12 @@ func TestParseArgs(t *testing.T) {
 		{"--override=false beats SECRETENV_OVERRIDE", []string{"--override=false", "true"}, []string{"SECRETENV_OVERRIDE=true"}, defaults, "", []string{"true"}},
 		{"SECRETENV_ALLOW_KEYS", []string{"true"}, []string{"SECRETENV_ALLOW_KEYS=LD_PRELOAD,NODE_OPTIONS"}, with(func(o *options) { o.allowKeys = []string{"LD_PRELOAD", "NODE_OPTIONS"} }), "", []string{"true"}},
 		{"--allow-key beats SECRETENV_ALLOW_KEYS", []string{"--allow-key", "PYTHONPATH", "true"}, []string{"SECRETENV_ALLOW_KEYS=LD_PRELOAD"}, with(func(o *options) { o.allowKeys = []string{"PYTHONPATH"} }), "", []string{"true"}},
+		{"--only-key repeats", []string{"--only-key", "A", "--only-key=B", "true"}, nil, with(func(o *options) { o.onlyKeys = []string{"A", "B"} }), "", []string{"true"}},
+		{"SECRETENV_ONLY_KEYS", []string{"true"}, []string{"SECRETENV_ONLY_KEYS=A,B"}, with(func(o *options) { o.onlyKeys = []string{"A", "B"} }), "", []string{"true"}},
+		{"--only-key beats SECRETENV_ONLY_KEYS", []string{"--only-key", "C", "true"}, []string{"SECRETENV_ONLY_KEYS=A,B"}, with(func(o *options) { o.onlyKeys = []string{"C"} }), "", []string{"true"}},
+		{"SECRETENV_ONLY_KEYS_FROM", []string{"check"}, []string{"SECRETENV_ONLY_KEYS_FROM=.env.example"}, with(func(o *options) { o.onlyFrom = ".env.example" }), "check", nil},
+		{"--only-keys-from after the subcommand beats its twin", []string{"check", "--only-keys-from", "t.json"}, []string{"SECRETENV_ONLY_KEYS_FROM=.env.example"}, with(func(o *options) { o.onlyFrom = "t.json" }), "check", nil},
+		{"--only-key with --only-keys-from", []string{"--only-key", "A", "--only-keys-from", "t.json", "true"}, nil, with(func(o *options) { o.onlyKeys = []string{"A"}; o.onlyFrom = "t.json" }), "", []string{"true"}},
 		{"--no-references", []string{"--no-references", "true"}, nil, with(func(o *options) { o.references = false }), "", []string{"true"}},
 		{"SECRETENV_REFERENCES=false", []string{"true"}, []string{"SECRETENV_REFERENCES=false"}, with(func(o *options) { o.references = false }), "", []string{"true"}},
 		{"--no-references beats SECRETENV_REFERENCES=true", []string{"--no-references", "true"}, []string{"SECRETENV_REFERENCES=true"}, with(func(o *options) { o.references = false }), "", []string{"true"}},
@@ -108,6 +114,7 @@ func TestParseArgs(t *testing.T) {
 
 func equalOptions(a, b options) bool {
 	return slices.Equal(a.secretIDs, b.secretIDs) && slices.Equal(a.allowKeys, b.allowKeys) &&
+		slices.Equal(a.onlyKeys, b.onlyKeys) && a.onlyFrom == b.onlyFrom &&
 		a.region == b.region && a.override == b.override && a.references == b.references &&
 		a.timeout == b.timeout && a.verbose == b.verbose && a.format == b.format &&
 		slices.Equal(a.require, b.require) && a.requireFrom == b.requireFrom &&
@@ -134,6 +141,9 @@ func TestParseArgsErrors(t *testing.T) {
 		{"bad SECRETENV_OVERRIDE", []string{"true"}, []string{"SECRETENV_OVERRIDE=yes"}, `SECRETENV_OVERRIDE="yes" is not true or false`},
 		{"bad SECRETENV_REFERENCES", []string{"true"}, []string{"SECRETENV_REFERENCES=off"}, `SECRETENV_REFERENCES="off" is not true or false`},
 		{"bad SECRETENV_LOG", []string{"true"}, []string{"SECRETENV_LOG=trace"}, `SECRETENV_LOG="trace" is not debug, info, warn or error`},
+		{"empty --only-keys-from", []string{"--only-keys-from=", "true"}, nil, "--only-keys-from needs a file name"},
+		{"--only-keys-from stdin", []string{"--only-keys-from", "-", "true"}, nil, "--only-keys-from needs a file; stdin is the command's"},
+		{"SECRETENV_ONLY_KEYS_FROM stdin", []string{"true"}, []string{"SECRETENV_ONLY_KEYS_FROM=-"}, "--only-keys-from needs a file"},
 		{"export with an argument", []string{"export", "extra"}, nil, `export takes no arguments, got "extra"`},
 		{"export with a command after --", []string{"export", "--", "env"}, nil, `export takes no arguments, got "env"`},
 		{"check with an argument", []string{"check", "now"}, nil, `check takes no arguments, got "now"`},
@@ -251,6 +261,9 @@ func TestRunFailsBeforeExec(t *testing.T) {
 		{"bad --require, before any request", []string{"--require", "DB-URL", "--", "true"}, []string{"SECRET_ID=a"}, `--require "DB-URL" is not a variable name`},
 		{"empty SECRETENV_REQUIRE entry", []string{"--", "true"}, []string{"SECRET_ID=a", "SECRETENV_REQUIRE=A,,B"}, `--require "" is not a variable name`},
 		{"missing --require-from file", []string{"check", "--require-from", "/nonexistent/.env.example"}, []string{"SECRET_ID=a"}, "--require-from open /nonexistent/.env.example"},
+		{"bad only-key", []string{"--only-key", "A-B", "--", "true"}, []string{"SECRET_ID=a"}, `--only-key "A-B" is not a variable name`},
+		{"empty SECRETENV_ONLY_KEYS entry", []string{"--", "true"}, []string{"SECRET_ID=a", "SECRETENV_ONLY_KEYS=A,,B"}, `--only-key ""`},
+		{"missing --only-keys-from", []string{"--only-keys-from", "/nonexistent/.env.example", "check"}, []string{"SECRET_ID=a"}, "--only-keys-from open /nonexistent/.env.example: no such file or directory"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

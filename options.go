@@ -18,6 +18,8 @@ type options struct {
 	region     string
 	override   bool
 	allowKeys  []string
+	onlyKeys   []string // --only-key: the keys a secret may carry
+	onlyFrom   string   // --only-keys-from: a template whose keys are declared too
 	references bool
 	timeout    time.Duration
 	verbose    bool
@@ -41,6 +43,7 @@ type options struct {
 type rawFlags struct {
 	ids, allow  listFlag
 	require     listFlag
+	only        listFlag
 	noRefs      bool
 	showVersion bool
 }
@@ -57,6 +60,8 @@ func addCommonFlags(fs *flag.FlagSet, o *options, raw *rawFlags) {
 	fs.StringVar(&o.region, "region", "", "")
 	fs.BoolVar(&o.override, "override", false, "")
 	fs.Var(&raw.allow, "allow-key", "")
+	fs.Var(&raw.only, "only-key", "")
+	fs.StringVar(&o.onlyFrom, "only-keys-from", "", "")
 	fs.BoolVar(&raw.noRefs, "no-references", false, "")
 	fs.Var(&raw.require, "require", "")
 	fs.StringVar(&o.requireFrom, "require-from", "", "")
@@ -82,6 +87,9 @@ func applyEnv(opts *options, set map[string]bool, environ []string, raw rawFlags
 		}
 	}
 	if err := applyRequireEnv(opts, set, environ, raw.require); err != nil {
+		return err
+	}
+	if err := applyOnlyEnv(opts, set, environ, raw.only); err != nil {
 		return err
 	}
 	if !set["region"] {

@@ -129,6 +129,12 @@ var canaryCases = []struct {
 	{"denied Python exploit", inMoto(`{"PYTHONWARNINGS":"all:0:` + canary + `:0:0","BROWSER":"` + canary + `"}`)},
 	{"denied PATH", inMoto(`{"PATH":"/` + canary + `","OK":"` + canary + `"}`)},
 	{"denied prefix in any case", inMoto(`{"Npm_Config_Script_Shell":"` + canary + `"}`)},
+	{"undeclared key", withArgs(inMoto(`{"A":"`+canary+`","EXTRA":"`+canary+`"}`), "--only-key", "A")},
+	{"undeclared key, declared by a template of values", templateFile(".env.example", "A="+canary+"\n", `{"A":"`+canary+`","EXTRA":"`+canary+`"}`)},
+	{"template line that is not NAME=value", templateFile(".env.example", "A=1\n"+canary+" x\n", `{"A":"x"}`)},
+	{"template with an open quote", templateFile(".env.example", `A="`+canary+"\n", `{"A":"x"}`)},
+	{"template of truncated JSON", templateFile("t.json", `{"A":"`+canary, `{"A":"x"}`)},
+	{"long template key that is no name", templateFile("t.json", `{"`+longKey+`":"`+canary+`"}`, `{"A":"x"}`)},
 	{"E2BIG one variable", fromFake(func(w http.ResponseWriter) {
 		// Secrets Manager stores at most 64 KiB; a server that sends
 		// more must still not leak it.
@@ -390,4 +396,23 @@ func secretOf(env []string) string {
 		}
 	}
 	return "app"
+}
+
+// withArgs adds flags to a setup.
+func withArgs(setup canarySetup, args ...string) canarySetup {
+	return func(t *testing.T) ([]string, []string) {
+		env, a := setup(t)
+		return env, append(a, args...)
+	}
+}
+
+// templateFile declares keys with an --only-keys-from template holding
+// text, for a secret in moto holding secret.
+func templateFile(name, text, secret string) canarySetup {
+	return func(t *testing.T) ([]string, []string) {
+		path := filepath.Join(t.TempDir(), name)
+		writeFile(t, path, text)
+		env, _ := inMoto(secret)(t)
+		return env, []string{"--only-keys-from", path}
+	}
 }
