@@ -450,8 +450,9 @@ func lookupEnv(environ []string, name string) (string, bool) {
 // settings apps commonly keep in secrets: trust stores and proxies
 // (SSL_CERT_FILE, NODE_EXTRA_CA_CERTS, HTTPS_PROXY), HOME and XDG_*,
 // glibc's data paths (LOCPATH, NLSPATH, HOSTALIASES, TZDIR), package
-// index settings (PIP_*, YARN_*, BUNDLE_* but BUNDLE_GEMFILE) and app
-// settings that name a module (DJANGO_SETTINGS_MODULE).
+// index settings (PIP_*, YARN_*, BUNDLE_* but BUNDLE_GEMFILE), app
+// settings that name a module (DJANGO_SETTINGS_MODULE, FLASK_APP), and
+// SHELL, which few libraries run.
 var loaderKeys = []string{
 	// The dynamic linker, ld.so(8) and musl's ldso: LD_PRELOAD, LD_AUDIT,
 	// LD_LIBRARY_PATH load libraries; macOS's dyld(1) reads DYLD_*.
@@ -475,13 +476,14 @@ var loaderKeys = []string{
 	"PS0", "PS1", "PS2", "PS4", "PROMPT_COMMAND", "ZDOTDIR", "FPATH",
 	// Commands that programs and libraries run: Python's webbrowser module
 	// runs $BROWSER (and the stdlib module antigravity opens it), pydoc,
-	// git and man run $PAGER and $MANPAGER, git and many others $EDITOR and
-	// $VISUAL, ssh(1) $SSH_ASKPASS, sudo(8) $SUDO_ASKPASS, and less(1) runs
+	// git and man run $PAGER and $MANPAGER, man(1) the pager in $MANOPT
+	// (--pager), git and many others $EDITOR and $VISUAL, ssh(1)
+	// $SSH_ASKPASS, sudo(8) $SUDO_ASKPASS and $SUDO_EDITOR, and less(1) runs
 	// the input preprocessor $LESSOPEN/$LESSCLOSE, the commands in $LESS
 	// (a "+!cmd" option) and the lesskey files LESSKEY* name, which bind
 	// keys and set those variables (lesskey(1), LESS ENVIRONMENT VARIABLES).
-	"BROWSER", "PAGER", "MANPAGER", "EDITOR", "VISUAL", "SSH_ASKPASS", "SUDO_ASKPASS",
-	"LESSOPEN", "LESSCLOSE", "LESS", "LESSKEY*",
+	"BROWSER", "PAGER", "MANPAGER", "MANOPT", "EDITOR", "VISUAL", "SSH_ASKPASS", "SUDO_ASKPASS",
+	"SUDO_EDITOR", "LESSOPEN", "LESSCLOSE", "LESS", "LESSKEY*",
 	// Python, docs.python.org/3/using/cmdline.html#environment-variables:
 	// PYTHONPATH, PYTHONHOME and PYTHONPLATLIBDIR choose where the standard
 	// library and modules load from; PYTHONSTARTUP runs a file;
@@ -489,15 +491,18 @@ var loaderKeys = []string{
 	// (warnings._getcategory); PYTHONBREAKPOINT names the callable that
 	// breakpoint() imports and calls; PYTHONUSERBASE adds a site-packages
 	// whose .pth files run at start-up (site.py); PYTHONPYCACHEPREFIX reads
-	// bytecode from a tree it names; PYTHONINSPECT runs stdin as code after
-	// the script; PYTHONEXECUTABLE sets sys.executable, which multiprocessing
-	// and subprocess callers run.
+	// bytecode from a tree it names; PYTHONEXECUTABLE sets sys.executable,
+	// which multiprocessing and subprocess callers run. (PYTHONINSPECT is not
+	// here: it opens a REPL only when stdin is a terminal, Modules/main.c
+	// pymain_repl, so it runs what the terminal's user types, not a value.)
 	"PYTHONPATH", "PYTHONHOME", "PYTHONPLATLIBDIR", "PYTHONSTARTUP", "PYTHONWARNINGS",
-	"PYTHONBREAKPOINT", "PYTHONUSERBASE", "PYTHONPYCACHEPREFIX", "PYTHONINSPECT", "PYTHONEXECUTABLE",
+	"PYTHONBREAKPOINT", "PYTHONUSERBASE", "PYTHONPYCACHEPREFIX", "PYTHONEXECUTABLE",
 	// gunicorn reads any command-line option from GUNICORN_CMD_ARGS
 	// (docs.gunicorn.org/en/stable/settings.html), --config python:MODULE
-	// and the hook settings among them.
-	"GUNICORN_CMD_ARGS",
+	// and the hook settings among them. pytest imports the modules in
+	// PYTEST_PLUGINS and reads -p MODULE from PYTEST_ADDOPTS
+	// (docs.pytest.org/en/stable/reference/reference.html#environment-variables).
+	"GUNICORN_CMD_ARGS", "PYTEST_PLUGINS", "PYTEST_ADDOPTS",
 	// Node.js, nodejs.org/api/cli.html#environment-variables: NODE_OPTIONS
 	// (--require, --import data:...), NODE_PATH, and NODE_REPL_EXTERNAL_MODULE,
 	// loaded in place of the REPL. npm reads every npm_config_* variable, in
@@ -509,9 +514,11 @@ var loaderKeys = []string{
 	// (-javaagent, -XX:OnError=cmd); CLASSPATH is the class path when no -cp
 	// is given. Launcher scripts (Tomcat's catalina.sh, Gradle's application
 	// start scripts) pass JAVA_OPTS and CATALINA_OPTS to java and run
-	// $JAVA_HOME/bin/java.
+	// $JAVA_HOME/bin/java; mvn(1) passes MAVEN_OPTS and gradle GRADLE_OPTS,
+	// and gradle runs the init scripts under GRADLE_USER_HOME/init.d
+	// (docs.gradle.org/current/userguide/init_scripts.html).
 	"JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS", "_JAVA_OPTIONS", "CLASSPATH",
-	"JAVA_OPTS", "CATALINA_OPTS", "JAVA_HOME",
+	"JAVA_OPTS", "CATALINA_OPTS", "JAVA_HOME", "MAVEN_OPTS", "GRADLE_OPTS", "GRADLE_USER_HOME",
 	// .NET: DOTNET_STARTUP_HOOKS loads assemblies before Main
 	// (dotnet/runtime docs/design/features/host-startup-hook.md),
 	// DOTNET_ADDITIONAL_DEPS adds dependencies, and the profiler variables
@@ -545,8 +552,8 @@ var loaderKeys = []string{
 	// ELIXIR_ERL_OPTIONS is passed to erl by elixir(1).
 	"ERL_AFLAGS", "ERL_FLAGS", "ERL_ZFLAGS", "ERL_LIBS", "ELIXIR_ERL_OPTIONS",
 	// Go, `go help environment`: GOFLAGS can hold -toolexec=cmd for go run
-	// and go build.
-	"GOFLAGS",
+	// and go build, and GOENV names the file GOFLAGS may come from.
+	"GOFLAGS", "GOENV",
 	// git, git(1) ENVIRONMENT VARIABLES and git-config(1) ENVIRONMENT:
 	// commands it runs (GIT_SSH, GIT_SSH_COMMAND, GIT_EXTERNAL_DIFF,
 	// GIT_PAGER, GIT_EDITOR, GIT_SEQUENCE_EDITOR, GIT_ASKPASS,
@@ -574,6 +581,21 @@ var loaderKeys = []string{
 	// (doc.qt.io/qt-6/deployment-plugins.html).
 	"GIO_EXTRA_MODULES", "GIO_MODULE_DIR", "GTK_MODULES", "GTK3_MODULES", "GTK_PATH",
 	"GST_PLUGIN_*", "QT_PLUGIN_PATH",
+	// Image and document tools that apps run on uploads: ImageMagick reads
+	// delegates.xml, whose commands it runs, from MAGICK_CONFIGURE_PATH and
+	// loads coder and filter modules from MAGICK_CODER_MODULE_PATH and
+	// MAGICK_CODER_FILTER_PATH (imagemagick.org/script/resources.php);
+	// Ghostscript, which ImageMagick runs for PDF and PostScript, takes
+	// options (-dNOSAFER) from GS_OPTIONS and its PostScript start-up files
+	// from GS_LIB (gs(1) ENVIRONMENT).
+	"MAGICK_CONFIGURE_PATH", "MAGICK_CODER_MODULE_PATH", "MAGICK_CODER_FILTER_PATH",
+	"GS_OPTIONS", "GS_LIB",
+	// Credential helpers that clients run: the AWS SDKs and CLI run a
+	// profile's credential_process from the AWS_CONFIG_FILE they read
+	// (docs.aws.amazon.com/sdkref/latest/guide/feature-process-credentials.html),
+	// and kubectl and client-go run a user's exec plugin from KUBECONFIG
+	// (kubernetes.io/docs/reference/access-authn-authz/authentication/).
+	"AWS_CONFIG_FILE", "KUBECONFIG",
 }
 
 // isLoaderKey reports whether name matches loaderKeys.

@@ -247,6 +247,14 @@ func TestIsLoaderKey(t *testing.T) {
 		{"GST_PLUGIN_SCANNER", true},
 		{"CORECLR_PROFILER_PATH_64", true},
 		{"DOTNET_STARTUP_HOOKS", true},
+		{"PYTEST_PLUGINS", true},
+		{"MAGICK_CONFIGURE_PATH", true},
+		{"GS_OPTIONS", true},
+		{"KUBECONFIG", true},
+		{"AWS_CONFIG_FILE", true},
+		{"AWS_ACCESS_KEY_ID", false}, // credentials belong in secrets
+		{"AWS_SECRET_ACCESS_KEY", false},
+		{"MAGICK_TMPDIR", false},
 		{"PATHEXT", false},
 		{"MY_PATH", false},
 		{"GIT_TOKEN", false},          // a credential apps keep in secrets
@@ -259,6 +267,7 @@ func TestIsLoaderKey(t *testing.T) {
 		{"R_HOME", false},
 		{"JAVA_VERSION", false},
 		{"PYTHONSAFEPATH", false}, // makes Python safer
+		{"PYTHONINSPECT", false},  // a REPL for a terminal's user, not code from the value
 		{"PYTHONDONTWRITEBYTECODE", false},
 		{"PS3", false},
 		{"LDAP_URL", false}, // LD_ is a prefix with the underscore
