@@ -637,7 +637,7 @@ func checkDenied(vars map[string]string, allowed map[string]bool) error {
 		return nil
 	}
 	slices.Sort(bad)
-	return fmt.Errorf("key %s can change which code programs run and is refused; allow it with --allow-key %s", strings.Join(bad, ", "), bad[0])
+	return fmt.Errorf("key %s changes how programs load code and is refused; allow it with --allow-key %s", strings.Join(bad, ", "), bad[0])
 }
 
 // declaredSet validates the declared key names (--only-key and the keys of

@@ -314,10 +314,10 @@ func TestCheckDenied(t *testing.T) {
 		want    string
 	}{
 		{"ordinary keys", map[string]string{"A": canary, "NODE_ENV": canary}, nil, ""},
-		{"one loader key", map[string]string{"LD_PRELOAD": canary, "A": canary}, nil, "key LD_PRELOAD can change which code programs run and is refused; allow it with --allow-key LD_PRELOAD"},
-		{"several sorted", map[string]string{"PYTHONPATH": canary, "BASH_ENV": canary}, nil, "key BASH_ENV, PYTHONPATH can change which code programs run and is refused; allow it with --allow-key BASH_ENV"},
+		{"one loader key", map[string]string{"LD_PRELOAD": canary, "A": canary}, nil, "key LD_PRELOAD changes how programs load code and is refused; allow it with --allow-key LD_PRELOAD"},
+		{"several sorted", map[string]string{"PYTHONPATH": canary, "BASH_ENV": canary}, nil, "key BASH_ENV, PYTHONPATH changes how programs load code and is refused; allow it with --allow-key BASH_ENV"},
 		{"allowed", map[string]string{"LD_PRELOAD": canary}, []string{"LD_PRELOAD"}, ""},
-		{"allowed by exact name only", map[string]string{"LD_LIBRARY_PATH": canary}, []string{"LD_PRELOAD"}, "key LD_LIBRARY_PATH can change which code programs run and is refused; allow it with --allow-key LD_LIBRARY_PATH"},
+		{"allowed by exact name only", map[string]string{"LD_LIBRARY_PATH": canary}, []string{"LD_PRELOAD"}, "key LD_LIBRARY_PATH changes how programs load code and is refused; allow it with --allow-key LD_LIBRARY_PATH"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
