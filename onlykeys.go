@@ -25,11 +25,8 @@ func applyOnlyEnv(opts *options, set map[string]bool, environ []string, only lis
 	if v, _ := lookupEnv(environ, "SECRETENV_ONLY_KEYS_FROM"); !set["only-keys-from"] {
 		opts.onlyFrom = v
 	}
-	switch {
-	case set["only-keys-from"] && opts.onlyFrom == "":
+	if set["only-keys-from"] && opts.onlyFrom == "" {
 		return usageError("--only-keys-from needs a file name")
-	case opts.onlyFrom == "-":
-		return usageError("--only-keys-from needs a file; stdin is the command's")
 	}
 	return nil
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -60,6 +61,9 @@ func requiredKeys(opts options) ([]string, error) {
 // as readVarsFile reads it. Values are ignored: a template's are empty or
 // placeholders.
 func fileKeys(path string) ([]string, error) {
+	if path == "-" {
+		return nil, errors.New("needs a file; stdin is the command's")
+	}
 	vars, err := readVarsFile(path, "", nil)
 	if err != nil {
 		return nil, err // names the file and the line, never a value
