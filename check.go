@@ -52,11 +52,13 @@ func describeSource(name string, res mergeResult) string {
 	src, ok := res.Set[name]
 	switch {
 	case !ok:
-		return "environment, kept over secret " + res.Kept[name]
+		return "environment, kept over " + describeOrigin(res.Kept[name])
+	case src.Ref && isParameterARN(src.Secret):
+		return describeOrigin(src.Secret)
 	case src.Ref:
 		return "reference to " + src.Secret
 	case src.Override:
-		return "secret " + src.Secret + ", replacing the environment's value (--override)"
+		return describeOrigin(src.Secret) + ", replacing the environment's value (--override)"
 	}
-	return "secret " + src.Secret
+	return describeOrigin(src.Secret)
 }

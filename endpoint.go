@@ -19,6 +19,7 @@ import (
 // the id and turns spaces into '_'). AWS_ENDPOINT_URL applies to every service.
 var endpointVars = map[string]string{
 	"Secrets Manager": "AWS_ENDPOINT_URL_SECRETS_MANAGER",
+	"SSM":             "AWS_ENDPOINT_URL_SSM",
 }
 
 // checkEndpoint validates the base endpoint a client of service will use

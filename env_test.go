@@ -647,7 +647,7 @@ func checkMerge(t *testing.T, secret []byte, environ []string, vocab string, sha
 		for _, r := range refs {
 			texts[r.Version] = string(secret)
 		}
-		vals, from, refErr = resolveReferences(refs, texts)
+		vals, from, refErr = resolveReferences(refs, texts, nil)
 	}
 	for _, e := range []error{err, refErr} {
 		if e != nil {
@@ -837,10 +837,10 @@ func errorVocabulary() string {
 	v := secretVersion{ID: "s"}
 	refs := []reference{{Name: "A", Version: v, JSONKey: "k"}}
 	for _, text := range []string{"x", `{"j":1}`, `{"k":"\u0000"}`} {
-		_, _, err := resolveReferences(refs, map[secretVersion]string{v: text})
+		_, _, err := resolveReferences(refs, map[secretVersion]string{v: text}, nil)
 		add(err)
 	}
-	_, _, err := resolveReferences([]reference{{Name: "A", Version: v}}, map[secretVersion]string{v: "\x00"})
+	_, _, err := resolveReferences([]reference{{Name: "A", Version: v}}, map[secretVersion]string{v: "\x00"}, nil)
 	add(err)
 	return b.String()
 }

@@ -105,7 +105,7 @@ func TestResolveReferences(t *testing.T) {
 		{Name: "WHOLE", Version: obj},
 		{Name: "KEY", Version: plain},
 	}
-	vals, from, err := resolveReferences(refs, texts)
+	vals, from, err := resolveReferences(refs, texts, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -141,7 +141,7 @@ func TestResolveReferencesErrors(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			_, _, err := resolveReferences([]reference{tc.ref}, map[secretVersion]string{v: tc.text})
+			_, _, err := resolveReferences([]reference{tc.ref}, map[secretVersion]string{v: tc.text}, nil)
 			if err == nil {
 				t.Fatal("resolveReferences succeeded, want an error")
 			}

@@ -42,10 +42,14 @@ func (s secretVersion) String() string {
 // partitions are the ones whose ARNs mark a value as a reference.
 var partitions = []string{"aws", "aws-cn", "aws-us-gov"}
 
-// isReference reports whether an environment value is a Secrets Manager ARN
-// to be resolved: the whole value must start with arn:PARTITION:secretsmanager:.
+// isReference reports whether an environment value is a Secrets Manager or
+// Parameter Store ARN to be resolved: the whole value must start with
+// arn:PARTITION:secretsmanager: or arn:PARTITION:ssm:.
 // Text that merely contains an ARN later on is left alone.
 func isReference(value string) bool {
+	if isParameterARN(value) {
+		return true
+	}
 	for _, p := range partitions {
 		if strings.HasPrefix(value, "arn:"+p+":secretsmanager:") {
 			return true
@@ -58,21 +62,8 @@ func isReference(value string) bool {
 // reference, returning the version to fetch and the json-key field ("" when
 // absent). It rejects, before any network call, what the API would refuse.
 func parseSecretID(s string) (secretVersion, string, error) {
-	if s == "" {
-		return secretVersion{}, "", errors.New("empty secret id; remove the extra comma or the empty --secret-id")
-	}
-	if len(s) > maxSecretIDLen {
-		return secretVersion{}, "", fmt.Errorf("secret id is %d bytes; the limit is %d", len(s), maxSecretIDLen)
-	}
-	if !utf8.ValidString(s) {
-		return secretVersion{}, "", fmt.Errorf("secret id %q is not valid UTF-8", s)
-	}
-	for _, r := range s {
-		// C0, DEL and the C1 range U+0080..U+009F: terminals act on them
-		// when the id is echoed back in an error or a log.
-		if r <= ' ' || (r >= 0x7f && r <= 0x9f) {
-			return secretVersion{}, "", fmt.Errorf("secret id %q contains a space or control character", s)
-		}
+	if err := checkIDText(s); err != nil {
+		return secretVersion{}, "", err
 	}
 	if !strings.HasPrefix(s, "arn:") {
 		return secretVersion{ID: s}, "", nil
@@ -93,6 +84,28 @@ func parseSecretID(s string) (secretVersion, string, error) {
 	f = append(f, "", "", "")
 	v := secretVersion{ID: strings.Join(f[:7], ":"), Region: f[3], Stage: f[8], VersionID: f[9]}
 	return v, f[7], nil
+}
+
+// checkIDText refuses, for any id (a secret, a parameter ARN, an ssm: path),
+// what no service accepts and what is unsafe to echo back in a message.
+func checkIDText(s string) error {
+	if s == "" {
+		return errors.New("empty secret id; remove the extra comma or the empty --secret-id")
+	}
+	if len(s) > maxSecretIDLen {
+		return fmt.Errorf("secret id is %d bytes; the limit is %d", len(s), maxSecretIDLen)
+	}
+	if !utf8.ValidString(s) {
+		return fmt.Errorf("secret id %q is not valid UTF-8", s)
+	}
+	for _, r := range s {
+		// C0, DEL and the C1 range U+0080..U+009F: terminals act on them
+		// when the id is echoed back in an error or a log.
+		if r <= ' ' || (r >= 0x7f && r <= 0x9f) {
+			return fmt.Errorf("secret id %q contains a space or control character", s)
+		}
+	}
+	return nil
 }
 
 func isAccountID(s string) bool {

@@ -108,7 +108,8 @@ func TestIsReference(t *testing.T) {
 		{"arn:aws:secretsmanager:", true}, // a reference, though malformed: parsing it then fails closed
 		{"", false},
 		{"myapp/prod", false},
-		{"arn:aws:ssm:us-east-1:123456789012:parameter/db", false},
+		{"arn:aws:ssm:us-east-1:123456789012:parameter/db", true}, // Parameter Store
+		{"arn:aws:s3:::bucket/key", false},
 		{"arn:aws-iso:secretsmanager:us-iso-east-1:123456789012:secret:db", false},
 		{"ARN:AWS:SECRETSMANAGER:us-east-1:123456789012:secret:db", false},
 		{" " + testARN, false},

@@ -185,9 +185,9 @@ func TestReferencesLeftAlone(t *testing.T) {
 			"NOTE": "see " + db, "SPACE": " " + db, "URL": "https://console.aws.amazon.com/?arn=" + db, "QUOTED": "\"" + db + "\"",
 		}},
 		{"ARNs of other services and partitions", []string{
-			"PARAM=arn:aws:ssm:us-east-1:123456789012:parameter/db", "UPPER=ARN:AWS:SECRETSMANAGER:us-east-1:123456789012:secret:db",
+			"BUCKET=arn:aws:s3:::bucket/key", "UPPER=ARN:AWS:SECRETSMANAGER:us-east-1:123456789012:secret:db",
 		}, nil, map[string]string{
-			"PARAM": "arn:aws:ssm:us-east-1:123456789012:parameter/db", "UPPER": "ARN:AWS:SECRETSMANAGER:us-east-1:123456789012:secret:db",
+			"BUCKET": "arn:aws:s3:::bucket/key", "UPPER": "ARN:AWS:SECRETSMANAGER:us-east-1:123456789012:secret:db",
 		}},
 	}
 	for _, tc := range tests {

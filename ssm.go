@@ -1,0 +1,362 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
+	"github.com/aws/smithy-go"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
+)
+
+// getParametersMax is GetParameters' limit on names per call (10).
+const getParametersMax = 10
+
+// byPathPageSize is GetParametersByPath's largest page (MaxResults 1-10).
+const byPathPageSize = 10
+
+// parameterStore fetches Parameter Store parameters with the secretStore's
+// AWS configuration: the same credential chain, HTTP client, retryer and
+// deadline, and an SSM client per region.
+type parameterStore struct {
+	cfg     aws.Config
+	log     *slog.Logger
+	timeout time.Duration
+
+	mu      sync.Mutex
+	clients map[string]*ssm.Client
+}
+
+func newParameterStore(s *secretStore) *parameterStore {
+	return &parameterStore{cfg: s.cfg, log: s.log, timeout: s.timeout, clients: make(map[string]*ssm.Client)}
+}
+
+// checkSetup validates, before any request, the Parameter Store endpoint
+// the SDK resolved (AWS_ENDPOINT_URL_SSM, AWS_ENDPOINT_URL or the shared
+// config file), as secretStore.checkSetup does for Secrets Manager's; the
+// region was checked there.
+func (p *parameterStore) checkSetup(environ []string) error {
+	return checkEndpoint("SSM", p.client(p.cfg.Region).Options().BaseEndpoint, environ)
+}
+
+// client returns the SSM client for region, creating it once.
+func (p *parameterStore) client(region string) *ssm.Client {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	c, ok := p.clients[region]
+	if !ok {
+		c = ssm.NewFromConfig(p.cfg, func(o *ssm.Options) { o.Region = region })
+		p.clients[region] = c
+	}
+	return c
+}
+
+// parameterValues is what fetchAll found: each referenced parameter's
+// value by ARN, and each path's parameters (name -> value).
+type parameterValues struct {
+	byARN  map[string]string
+	byPath map[string]map[string]string
+}
+
+// parameterJob is one request, or one path's pages.
+type parameterJob struct {
+	region string
+	refs   []parameterRef // GetParameters: at most getParametersMax, one region
+	path   string         // GetParametersByPath, in the configured region
+}
+
+// fetchAll fetches the referenced parameters with GetParameters, 10 names
+// per call per region, and each path with GetParametersByPath, all calls at
+// once on at most maxConcurrent workers. The first failure, in the order the
+// jobs were planned, is returned; it cancels the others. Missing parameters
+// are a definite answer, not a failure of the request: they cancel nothing,
+// and all of them are reported together, in order.
+func (p *parameterStore) fetchAll(ctx context.Context, refs []parameterRef, paths []string) (parameterValues, error) {
+	jobs, err := p.plan(refs, paths)
+	if err != nil {
+		return parameterValues{}, err
+	}
+	account := ""
+	if len(refs) > 0 {
+		account = p.callerAccount(ctx)
+	}
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	var (
+		mu   sync.Mutex
+		out  = parameterValues{byARN: make(map[string]string, len(refs)), byPath: make(map[string]map[string]string, len(paths))}
+		errs = make([]error, len(jobs))
+		wg   sync.WaitGroup
+		next atomic.Int64
+	)
+	worker := func() {
+		for {
+			i := int(next.Add(1) - 1)
+			if i >= len(jobs) || ctx.Err() != nil {
+				return
+			}
+			j := jobs[i]
+			var vals map[string]string
+			var err error
+			if j.path != "" {
+				vals, err = p.fetchPath(ctx, j.region, j.path)
+			} else {
+				vals, err = p.fetchRefs(ctx, j.region, j.refs, account)
+			}
+			mu.Lock()
+			switch {
+			case err == nil && j.path != "":
+				out.byPath[j.path] = vals
+			case err == nil:
+				for arn, v := range vals {
+					out.byARN[arn] = v
+				}
+			case errors.Is(err, errCancelled):
+				// another job's failure or a signal ended this one
+			case errors.As(err, new(*missingParametersError)):
+				errs[i] = err
+			default:
+				errs[i] = err
+				cancel(err)
+			}
+			mu.Unlock()
+		}
+	}
+	for range min(maxConcurrent, len(jobs)) {
+		wg.Go(worker)
+	}
+	wg.Wait()
+	missing := &missingParametersError{}
+	for _, err := range errs {
+		var mp *missingParametersError
+		switch {
+		case errors.As(err, &mp):
+			missing.ARNs = append(missing.ARNs, mp.ARNs...)
+			missing.Regions = append(missing.Regions, mp.Regions...)
+		case err != nil:
+			return parameterValues{}, err
+		}
+	}
+	if err := context.Cause(ctx); err != nil {
+		return parameterValues{}, err
+	}
+	if len(missing.ARNs) > 0 {
+		return parameterValues{}, missing
+	}
+	return out, nil
+}
+
+// errCancelled marks a job that stopped because the fetch was cancelled
+// (another failure or a signal), not because of its own request.
+var errCancelled = errors.New("cancelled")
+
+// plan groups the references by region, in the order they were given, 10
+// to a call, then adds one job per path.
+func (p *parameterStore) plan(refs []parameterRef, paths []string) ([]parameterJob, error) {
+	var jobs []parameterJob
+	var regions []string
+	byRegion := map[string][]parameterRef{}
+	for _, r := range refs {
+		if _, ok := byRegion[r.Region]; !ok {
+			regions = append(regions, r.Region)
+		}
+		byRegion[r.Region] = append(byRegion[r.Region], r)
+	}
+	for _, region := range regions {
+		rs := byRegion[region]
+		for len(rs) > 0 {
+			n := min(getParametersMax, len(rs))
+			jobs = append(jobs, parameterJob{region: region, refs: rs[:n]})
+			rs = rs[n:]
+		}
+	}
+	for _, path := range paths {
+		if p.cfg.Region == "" {
+			return nil, fmt.Errorf("ssm:%s: no AWS region configured; set AWS_REGION or pass --region", path)
+		}
+		jobs = append(jobs, parameterJob{region: p.cfg.Region, path: path})
+	}
+	return jobs, nil
+}
+
+// callerAccount returns the account of the credentials when the provider
+// says it (SSO, assumed roles, web identity, container credentials that
+// carry AccountId, AWS_ACCOUNT_ID with static keys), else "". It costs no
+// request: the credentials are cached and the first call would fetch them
+// anyway.
+func (p *parameterStore) callerAccount(ctx context.Context) string {
+	if p.cfg.Credentials == nil {
+		return ""
+	}
+	creds, err := p.cfg.Credentials.Retrieve(ctx)
+	if err != nil {
+		return "" // the request will fail and describe it
+	}
+	return creds.AccountID
+}
+
+// requestName is what GetParameters is asked for. A parameter of the
+// caller's own account is asked for by name (emulators such as moto accept
+// only names). Any other, or any when the caller's account is unknown, is
+// asked for by its full ARN, which AWS requires for a parameter shared from
+// another account and accepts for one's own: a bare name there would read
+// the caller's own parameter of that name instead.
+func requestName(r parameterRef, account string) string {
+	if account != "" && r.Account == account {
+		return r.Name
+	}
+	return r.ARN
+}
+
+// fetchRefs gets up to 10 parameters of one region in one GetParameters
+// call, decrypted, and returns their values by ARN. Parameters AWS reports
+// as invalid (missing, or a wrong region in the ARN) are an error naming
+// each one.
+func (p *parameterStore) fetchRefs(ctx context.Context, region string, refs []parameterRef, account string) (map[string]string, error) {
+	names := make([]string, len(refs))
+	for i, r := range refs {
+		names[i] = requestName(r, account)
+	}
+	start := time.Now()
+	var tr requestTrace
+	out, err := p.client(region).GetParameters(ctx, &ssm.GetParametersInput{Names: names, WithDecryption: aws.Bool(true)}, func(o *ssm.Options) {
+		o.APIOptions = append(o.APIOptions, traceAttempts(&tr))
+	})
+	p.log.Debug("fetched parameters", "names", strings.Join(names, ","), "region", region, "endpoint", tr.endpoint, "duration", time.Since(start).Round(time.Millisecond), "attempts", tr.attempts, "ok", err == nil)
+	subject := refs[0].ARN
+	if len(refs) > 1 {
+		subject += fmt.Sprintf(" (and %d more in the same GetParameters call)", len(refs)-1)
+	}
+	if err != nil {
+		return nil, p.describeError(ctx, subject, region, &tr, err)
+	}
+	vals := make(map[string]string, len(refs))
+	for _, prm := range out.Parameters {
+		for i, r := range refs {
+			if names[i] == aws.ToString(prm.Name) || names[i] == aws.ToString(prm.ARN) || r.ARN == aws.ToString(prm.ARN) {
+				vals[r.ARN] = aws.ToString(prm.Value)
+			}
+		}
+	}
+	var missing []string
+	for _, r := range refs {
+		if _, ok := vals[r.ARN]; !ok {
+			missing = append(missing, r.ARN)
+		}
+	}
+	if len(missing) > 0 {
+		return nil, &missingParametersError{ARNs: missing, Regions: []string{region}}
+	}
+	return vals, nil
+}
+
+// missingParametersError names the parameters GetParameters listed as
+// InvalidParameters (or did not return), in the order they were given.
+type missingParametersError struct {
+	ARNs    []string
+	Regions []string // the regions asked, each once
+}
+
+func (e *missingParametersError) Error() string {
+	what := "parameter " + e.ARNs[0]
+	if len(e.ARNs) > 1 {
+		what = "parameters " + strings.Join(e.ARNs, ", ")
+	}
+	return fmt.Sprintf("%s: not found in region %s (GetParameters InvalidParameters); check the name and the region in the ARN (a parameter of another account must be shared with this one)", what, strings.Join(e.Regions, ", "))
+}
+
+// fetchPath gets every parameter directly under path, decrypted, all pages,
+// and returns them by name.
+func (p *parameterStore) fetchPath(ctx context.Context, region, path string) (map[string]string, error) {
+	in := &ssm.GetParametersByPathInput{
+		Path:           aws.String(path),
+		Recursive:      aws.Bool(false),
+		WithDecryption: aws.Bool(true),
+		MaxResults:     aws.Int32(byPathPageSize),
+	}
+	params := map[string]string{}
+	subject := pathPrefix + path
+	for page := 1; ; page++ {
+		start := time.Now()
+		var tr requestTrace
+		out, err := p.client(region).GetParametersByPath(ctx, in, func(o *ssm.Options) {
+			o.APIOptions = append(o.APIOptions, traceAttempts(&tr))
+		})
+		p.log.Debug("fetched parameters by path", "path", path, "page", page, "region", region, "endpoint", tr.endpoint, "duration", time.Since(start).Round(time.Millisecond), "attempts", tr.attempts, "ok", err == nil)
+		if err != nil {
+			return nil, p.describeError(ctx, subject, region, &tr, err)
+		}
+		for _, prm := range out.Parameters {
+			params[aws.ToString(prm.Name)] = aws.ToString(prm.Value)
+		}
+		if aws.ToString(out.NextToken) == "" {
+			return params, nil
+		}
+		in.NextToken = out.NextToken
+	}
+}
+
+// describeError turns an SSM error into one line naming the subject (a
+// parameter ARN or an ssm: path), the AWS error code and what to do. As for
+// Secrets Manager, the SDK's own message is never used: it can quote a body.
+func (p *parameterStore) describeError(ctx context.Context, subject, region string, tr *requestTrace, err error) error {
+	if cause := context.Cause(ctx); cause != nil && !errors.Is(cause, context.DeadlineExceeded) {
+		return fmt.Errorf("%w: %w", errCancelled, cause)
+	}
+	if late(ctx) && tr.lastErr != nil {
+		err = errors.Join(err, tr.lastErr)
+	}
+	var code string
+	var apiErr smithy.APIError
+	if errors.As(err, &apiErr) {
+		code = apiErr.ErrorCode()
+	}
+	if msg, ok := describeCredentialError(err, late(ctx), p.timeout); ok {
+		return fmt.Errorf("%s: %s", subject, msg)
+	}
+	if late(ctx) {
+		why := ""
+		if code != "" {
+			why = "; the last answer was " + code
+		} else if ne := netError(err); ne != "" {
+			why = "; the last error was " + ne
+		}
+		return fmt.Errorf("%s: no answer within the %s deadline%s; check network access to Parameter Store (SSM) or raise --timeout", subject, p.timeout, why)
+	}
+	switch code {
+	case "":
+	case "AccessDeniedException":
+		return fmt.Errorf("%s: access denied (%s); the role needs ssm:GetParameters (ssm:GetParametersByPath for a path) on the parameters, and kms:Decrypt on the key of a SecureString", subject, code)
+	case "ParameterNotFound", "ParameterVersionNotFound":
+		return fmt.Errorf("%s: not found in region %s (%s); check the name and the region", subject, region, code)
+	case "InvalidKeyId":
+		return fmt.Errorf("%s: cannot decrypt a SecureString (%s); check the parameter's KMS key and kms:Decrypt", subject, code)
+	case "ValidationException", "InvalidFilterKey", "InvalidFilterValue", "InvalidNextToken":
+		return fmt.Errorf("%s: Parameter Store refused the request (%s); check the name or path", subject, code)
+	case "UnrecognizedClientException", "InvalidClientTokenId", "InvalidSignatureException", "SignatureDoesNotMatch", "IncompleteSignature":
+		return fmt.Errorf("%s: AWS rejected the credentials (%s); check AWS_PROFILE, the access key or the role", subject, code)
+	case "ExpiredTokenException", "ExpiredToken", "RequestExpired":
+		return fmt.Errorf("%s: the AWS credentials have expired (%s); refresh them (aws sso login, a new session token) or use a role", subject, code)
+	default:
+		return fmt.Errorf("%s: Parameter Store refused the request (%s)", subject, code)
+	}
+	var de *smithy.DeserializationError
+	if errors.As(err, &de) {
+		return fmt.Errorf("%s: Parameter Store sent a response that is not valid; check AWS_ENDPOINT_URL_SSM or any proxy in between", subject)
+	}
+	var re *smithyhttp.ResponseError
+	if errors.As(err, &re) {
+		return fmt.Errorf("%s: Parameter Store answered HTTP %d", subject, re.HTTPStatusCode())
+	}
+	if ne := netError(err); ne != "" {
+		return fmt.Errorf("%s: cannot reach Parameter Store: %s", subject, ne)
+	}
+	return fmt.Errorf("%s: request failed (%T)", subject, errors.Unwrap(err))
+}
