@@ -15,7 +15,7 @@ import (
 
 func main() {
 	tuneGC()
-	err := run(context.Background(), os.Args[1:], os.Environ(), os.Stdin, os.Stdout, os.Stderr)
+	err := run(context.Background(), commandLine(os.Args, os.Environ()), os.Environ(), os.Stdin, os.Stdout, os.Stderr)
 	os.Exit(report(err, os.Stderr))
 }
 
