@@ -14,6 +14,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/aws/aws-sdk-go-v2/service/ssm/types"
 )
 
 // canary is planted in secrets and responses; no output of secretenv may
@@ -176,6 +177,17 @@ var canaryCases = []struct {
 	{"credential endpoint garbled", credentialsFrom(raw(200, `{"AccessKeyId":"`+canary))},
 	{"required keys missing and empty", requiring(`{"A":"`+canary+`","EMPTY":""}`, "MISSING=", "EMPTY=")},
 	{"required keys from a template holding the canary", requiring(`{"A":"`+canary+`"}`, "A=", "MISSING="+canary)},
+	// Parameter Store: values in moto, and faults of its own fake.
+	{"parameter under a path with a bad name", inPath("db.url", canary)},
+	{"parameter under a path that is a loader key", inPath("ld-preload", canary)},
+	{"parameters under a path making one key", inPath("db-url", canary, "db_url", canary+"2")},
+	{"parameter holding NUL", fromSSM("DB", raw(200, `{"InvalidParameters":[],"Parameters":[{"Name":"/app/db","ARN":"`+canaryParam+`","Type":"SecureString","Value":"`+canary+`\u0000"}]}`))},
+	{"parameter AccessDeniedException", fromSSM("DB", awsError(400, "AccessDeniedException"))},
+	{"parameter path AccessDeniedException", fromSSM("SECRET_ID", awsError(400, "AccessDeniedException"))},
+	{"parameter ThrottlingException until the deadline", fromSSM("DB", awsError(400, "ThrottlingException"))},
+	{"parameter HTML error page", fromSSM("DB", raw(502, "<html>"+canary+"</html>"))},
+	{"parameter garbled 200", fromSSM("DB", raw(200, `{"Parameters":[{"Name":"/app/db","Value":"`+canary))},
+	{"parameter path garbled 200", fromSSM("SECRET_ID", raw(200, `{"Parameters":[{"Name":"/app/K","Value":"`+canary))},
 }
 
 // TestNoCanaryLeaks walks every failure path with a canary in the secret or
@@ -233,6 +245,35 @@ func TestNoCanaryLeaks(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// canaryParam is the parameter the SSM fault cases reference.
+const canaryParam = "arn:aws:ssm:us-east-1:123456789012:parameter/app/db"
+
+// inPath stores each name and value pair as a parameter under a path of
+// its own in moto, and loads the path.
+func inPath(nameValues ...string) canarySetup {
+	return func(t *testing.T) ([]string, []string) {
+		path := paramPath(t)
+		putParameter(t, "us-east-1", path+"/ok", "fine", types.ParameterTypeString)
+		for i := 0; i < len(nameValues); i += 2 {
+			putParameter(t, "us-east-1", path+"/"+nameValues[i], nameValues[i+1], types.ParameterTypeSecureString)
+		}
+		return ssmEnv(t, motoURL, "SECRET_ID=ssm:"+path), nil
+	}
+}
+
+// fromSSM answers every Parameter Store request with handle, under a short
+// deadline. via is DB for a reference to canaryParam, SECRET_ID for a path.
+func fromSSM(via string, handle func(w http.ResponseWriter)) canarySetup {
+	return func(t *testing.T) ([]string, []string) {
+		fake := startSSMProxy(t, func(w http.ResponseWriter, _ ssmCall, _ int) bool { handle(w); return true })
+		source := "DB=" + canaryParam
+		if via == "SECRET_ID" {
+			source = "SECRET_ID=ssm:/app"
+		}
+		return ssmEnv(t, fake.URL, source), []string{"--timeout", "1s"}
 	}
 }
 
