@@ -62,10 +62,13 @@ const usage = `Usage: secretenv [flags] [--] COMMAND [ARG...]
        secretenv [flags] diff [--keys] [--show-values] A B
        secretenv [flags] list [--json] [PREFIX]
 
-Fetch JSON secrets from AWS Secrets Manager, add their keys to the
-environment without replacing variables already set, and exec COMMAND.
-A variable whose value is a Secrets Manager ARN is replaced by that secret
-(ECS valueFrom syntax: ARN[:json-key[:version-stage[:version-id]]]).
+Fetch JSON secrets from AWS Secrets Manager (and parameters from SSM
+Parameter Store), add their keys to the environment without replacing
+variables already set, and exec COMMAND. A variable whose value is a
+Secrets Manager ARN is replaced by that secret (ECS valueFrom syntax:
+ARN[:json-key[:version-stage[:version-id]]]); one whose value is a
+Parameter Store ARN (arn:aws:ssm:REGION:ACCOUNT:parameter/NAME), by that
+parameter.
 
   export   print the variables secretenv would set (this prints secret values)
   check    fetch and validate; print the names that would be set, and where
@@ -79,10 +82,12 @@ A variable whose value is a Secrets Manager ARN is replaced by that secret
            scripts; never a value
 
 Flags (each has an environment twin; a flag wins over it):
-  --secret-id ID     secret name or ARN, repeatable, applied left to right
+  --secret-id ID     secret name or ARN, or ssm:/PATH for every parameter
+                     directly under PATH; repeatable, applied left to right
                      (SECRET_ID, comma-separated)
-  --region R         region for secret names (AWS_REGION, AWS_DEFAULT_REGION,
-                     then the profile's region); an ARN carries its own
+  --region R         region for secret names and ssm: paths (AWS_REGION,
+                     AWS_DEFAULT_REGION, then the profile's region); an ARN
+                     carries its own
   --override         secret values replace variables already set
                      (SECRETENV_OVERRIDE=true)
   --allow-key NAME   allow a key that can make programs run code, such as
@@ -105,9 +110,11 @@ Flags (each has an environment twin; a flag wins over it):
   --version          print the version and exit
   --help             print this help and exit
 
-AWS credentials, profile, endpoint and CA bundle come from the usual AWS_*
-variables and shared config files. To run a program that has a subcommand's
-name (export, check, diff, ...), put it after --.
+AWS credentials, profile, endpoints (AWS_ENDPOINT_URL_SECRETS_MANAGER,
+AWS_ENDPOINT_URL_SSM) and CA bundle come from the usual AWS_* variables and
+shared config files. To run a program that has a subcommand's name (export,
+check, diff, ...), put it after --. Started as AWS_LAMBDA_EXEC_WRAPPER,
+secretenv runs all its arguments as the command.
 
 Exit status: 125 if secretenv fails (the command never starts), 126 if the
 command cannot be executed, 127 if it is not found, else the command's own.
