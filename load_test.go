@@ -243,6 +243,10 @@ func TestLoadFailsBeforeFetching(t *testing.T) {
 		{"region with a space", options{secretIDs: []string{"a"}, region: "us east"}, nil, `--region "us east" is not a valid AWS region`},
 		{"AWS_REGION with '_' and '/'", options{secretIDs: []string{"a"}, region: "us_east/1"}, []string{"AWS_REGION=us_east/1"}, `AWS_REGION "us_east/1" is not a valid AWS region`},
 		{"bad --allow-key", options{secretIDs: []string{"a"}, allowKeys: []string{"LD_*"}}, nil, `--allow-key "LD_*" is not a variable name`},
+		{"relative ssm: path", options{secretIDs: []string{"a", "ssm:myapp"}}, nil, "SECRET_ID: ssm:myapp: a Parameter Store path must be absolute"},
+		{"parameter ARN in SECRET_ID", options{secretIDs: []string{"arn:aws:ssm:us-east-1:123456789012:parameter/db"}}, nil, "is a Parameter Store parameter; set it as the value of the variable"},
+		{"bad parameter reference", options{references: true}, []string{"DB=arn:aws:ssm:us-east-1:123456789012:parameter/a:1"}, "DB: malformed parameter ARN"},
+		{"parameter reference of another service", options{references: true}, []string{"DB=arn:aws:ssm:us-east-1:123456789012:document/x"}, "DB: ARN \"arn:aws:ssm:us-east-1:123456789012:document/x\" is not a Parameter Store parameter"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
