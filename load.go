@@ -44,7 +44,7 @@ func load(ctx context.Context, opts options, environ []string, log *slog.Logger)
 			}
 			continue
 		}
-		if isParameterARN(s) {
+		if isWellFormedParameterARN(s) {
 			return mergeResult{}, fmt.Errorf("SECRET_ID: %s is a Parameter Store parameter; set it as the value of the variable it is for (NAME=%s), or load its path with ssm:/PATH", s, s)
 		}
 		v, key, err := parseSecretID(s)

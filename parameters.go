@@ -42,6 +42,16 @@ func isParameterARN(value string) bool {
 	return false
 }
 
+// isWellFormedParameterARN reports whether s is a parameter ARN that
+// parseParameterARN accepts.
+func isWellFormedParameterARN(s string) bool {
+	if !isParameterARN(s) {
+		return false
+	}
+	_, err := parseParameterARN(s)
+	return err == nil
+}
+
 // parseParameterARN parses a reference to one parameter. A hierarchical
 // name keeps its leading '/', which the ARN drops (parameter/app/db is
 // /app/db); a name without '/' is a top-level name as it is.
