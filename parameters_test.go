@@ -24,6 +24,7 @@ func TestParseParameterARN(t *testing.T) {
 		{"China partition", "arn:aws-cn:ssm:cn-north-1:123456789012:parameter/x", parameterRef{ARN: "arn:aws-cn:ssm:cn-north-1:123456789012:parameter/x", Region: "cn-north-1", Account: "123456789012", Name: "x"}, ""},
 		{"version selector", prefix + "db:3", parameterRef{}, "version or label selector is not supported"},
 		{"no region", "arn:aws:ssm::123456789012:parameter/db", parameterRef{}, "region must not be empty"},
+		{"bad region", "arn:aws:ssm:eu_west_1:123456789012:parameter/db", parameterRef{}, `region "eu_west_1" is not a valid AWS region`},
 		{"short account", "arn:aws:ssm:eu-west-1:1234:parameter/db", parameterRef{}, "12 digits"},
 		{"not a parameter", "arn:aws:ssm:eu-west-1:123456789012:document/db", parameterRef{}, "is not a Parameter Store parameter"},
 		{"empty name", prefix, parameterRef{}, "empty parameter name"},

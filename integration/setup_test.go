@@ -64,6 +64,12 @@ func TestSetupMistakes(t *testing.T) {
 		{"region in a reference", func(*fakeSM, string) []string {
 			return []string{"DB=" + strings.Replace(arn, "%s", "eu/west", 1)}
 		}, nil, []string{"DB: malformed ARN", `region "eu/west" is not a valid AWS region`}},
+		{"SSM endpoint without a scheme, with a parameter named", func(f *fakeSM, _ string) []string {
+			return []string{"DB=arn:aws:ssm:us-east-1:123456789012:parameter/db", "AWS_ENDPOINT_URL_SSM=" + strings.TrimPrefix(f.URL, "http://")}
+		}, nil, []string{"AWS_ENDPOINT_URL_SSM=", "has no scheme", "http://HOST:PORT"}},
+		{"region in a parameter reference", func(*fakeSM, string) []string {
+			return []string{"DB=arn:aws:ssm:eu/west:123456789012:parameter/db"}
+		}, nil, []string{"DB: malformed parameter ARN", `region "eu/west" is not a valid AWS region`}},
 		{"FIPS with a custom endpoint", func(*fakeSM, string) []string {
 			return []string{"AWS_USE_FIPS_ENDPOINT=true"}
 		}, nil, []string{"app: cannot resolve the Secrets Manager endpoint", "AWS_USE_FIPS_ENDPOINT"}},
