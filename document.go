@@ -1,0 +1,229 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"unicode/utf8"
+)
+
+// This file holds a secret as edit and put write it: a JSON object whose
+// every value is kept as the JSON text it was written with, so that 1.50
+// stays 1.50 and nested JSON stays as written. Like env.go, nothing here
+// does I/O and no error quotes a value.
+
+// document is a secret's JSON object: key -> the value's JSON text.
+type document map[string]string
+
+// parseDocument reads text as a JSON object, keeping each value's text. lines
+// maps each key to the line it starts on, for messages. A syntax error or a
+// repeated key is reported by line, never with the input.
+func parseDocument(text []byte) (doc document, lines map[string]int, err error) {
+	dec := json.NewDecoder(bytes.NewReader(text))
+	dec.UseNumber()
+	tok, err := dec.Token()
+	if err != nil {
+		return nil, nil, syntaxError(text, dec, err)
+	}
+	if tok != json.Delim('{') {
+		return nil, nil, errNotObject
+	}
+	doc, lines = document{}, map[string]int{}
+	for dec.More() {
+		start := dec.InputOffset()
+		tok, err := dec.Token()
+		if err != nil {
+			return nil, nil, syntaxError(text, dec, err)
+		}
+		key := tok.(string) // inside an object, the decoder yields only string keys
+		line := lineAt(text, start+keyStart(text[start:]))
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
+			return nil, nil, syntaxError(text, dec, err)
+		}
+		if first, dup := lines[key]; dup {
+			return nil, nil, fmt.Errorf("line %d: key %s appears twice (first on line %d)", line, quoteKey(key), first)
+		}
+		doc[key], lines[key] = string(raw), line
+	}
+	if _, err := dec.Token(); err != nil { // the closing brace
+		return nil, nil, syntaxError(text, dec, err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, nil, fmt.Errorf("line %d: not valid JSON: text after the closing brace", lineAt(text, dec.InputOffset()))
+	}
+	return doc, lines, nil
+}
+
+// keyStart skips the separator and blanks that InputOffset counts before a
+// key, so that its line is the key's own.
+func keyStart(b []byte) int64 {
+	return int64(len(b) - len(bytes.TrimLeft(b, ", \t\r\n")))
+}
+
+// lineAt is the 1-based line of byte offset off.
+func lineAt(text []byte, off int64) int {
+	off = min(max(off, 0), int64(len(text)))
+	return 1 + bytes.Count(text[:off], []byte("\n"))
+}
+
+// syntaxError names the line of a decoding failure; the decoder's own
+// message is dropped because it quotes the offending input.
+func syntaxError(text []byte, dec *json.Decoder, err error) error {
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return fmt.Errorf("line %d: not valid JSON: it ends too early (a missing } or \"?)", lineAt(text, int64(len(text))))
+	}
+	off := dec.InputOffset()
+	var syn *json.SyntaxError
+	if errors.As(err, &syn) {
+		off = syn.Offset
+	}
+	line := lineAt(text, off)
+	col := off - int64(bytes.LastIndexByte(text[:min(off, int64(len(text)))], '\n'))
+	return fmt.Errorf("line %d, column %d: not valid JSON (a missing comma or quote?)", line, col)
+}
+
+// jsonString is s as a JSON string. A string that is not UTF-8 cannot be
+// stored exactly (encoding/json would turn it into U+FFFD), so it is an
+// error. <, > and & stay as they are, as people wrote them.
+func jsonString(s string) (string, error) {
+	if !utf8.ValidString(s) {
+		return "", errors.New("the value is not valid UTF-8, which a secret's JSON cannot hold")
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(s); err != nil {
+		return "", fmt.Errorf("cannot encode the value (%T)", err)
+	}
+	return strings.TrimSuffix(buf.String(), "\n"), nil
+}
+
+// stringDocument turns variables read from a dotenv file into a document of
+// JSON strings, naming the first key that cannot be one.
+func stringDocument(vars map[string]string) (document, error) {
+	doc := make(document, len(vars))
+	for _, k := range sortedKeys(vars) {
+		s, err := jsonString(vars[k])
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", k, err)
+		}
+		doc[k] = s
+	}
+	return doc, nil
+}
+
+// values converts each value to what the entrypoint would put in the
+// environment (convertValue's rules).
+func (d document) values() map[string]string {
+	vals := make(map[string]string, len(d))
+	for k, raw := range d {
+		v, err := convertText(raw)
+		if err != nil {
+			v = raw // unreachable: raw came from the decoder, so it is valid JSON
+		}
+		vals[k] = v
+	}
+	return vals
+}
+
+// stored is the text written to Secrets Manager: one compact object, keys
+// sorted, so the console and get-secret-value show them sorted too; each
+// value is its text as written.
+func (d document) stored() string {
+	return d.render("{", ",", ":", "}")
+}
+
+// pretty is the text edit opens: one key a line, sorted.
+func (d document) pretty() string {
+	if len(d) == 0 {
+		return "{\n}\n"
+	}
+	return d.render("{\n  ", ",\n  ", ": ", "\n}\n")
+}
+
+func (d document) render(open, sep, colon, close string) string {
+	var b strings.Builder
+	b.WriteString(open)
+	for i, k := range sortedKeys(d) {
+		if i > 0 {
+			b.WriteString(sep)
+		}
+		key, err := jsonString(k)
+		if err != nil {
+			key = fmt.Sprintf("%q", k) // unreachable: keys came from JSON, so they are UTF-8
+		}
+		b.WriteString(key + colon + d[k])
+	}
+	b.WriteString(close)
+	return b.String()
+}
+
+// mergeDocuments is the secret put writes: file's keys over old's (or
+// file alone with replace), without the deleted keys. Deleting a key that
+// is not there is no error, so a script can run twice.
+func mergeDocuments(old, file document, deleteKeys []string, replace bool) document {
+	next := document{}
+	if !replace {
+		for k, raw := range old {
+			next[k] = raw
+		}
+	}
+	for k, raw := range file {
+		next[k] = raw
+	}
+	for _, k := range deleteKeys {
+		delete(next, k)
+	}
+	return next
+}
+
+// change is one key that a write adds, removes or changes.
+type change struct {
+	kind     string // "added", "removed" or "changed"
+	key      string
+	old, new string // environment values, shown only with --show-values
+}
+
+// diffDocuments lists what going from old to next changes in the
+// environment the entrypoint builds: added keys, then removed, then changed,
+// each sorted. A value written differently but read the same (1.50 as
+// "1.50", nested JSON respaced) is no change.
+func diffDocuments(old, next document) []change {
+	ov, nv := old.values(), next.values()
+	var added, removed, changed []change
+	for _, k := range sortedKeys(nv) {
+		o, ok := ov[k]
+		switch {
+		case !ok:
+			added = append(added, change{kind: "added", key: k, new: nv[k]})
+		case o != nv[k]:
+			changed = append(changed, change{kind: "changed", key: k, old: o, new: nv[k]})
+		}
+	}
+	for _, k := range sortedKeys(ov) {
+		if _, ok := nv[k]; !ok {
+			removed = append(removed, change{kind: "removed", key: k, old: ov[k]})
+		}
+	}
+	return slices.Concat(added, removed, changed)
+}
+
+// settle returns next with each key whose environment value is unchanged
+// from old written as it was in old, so that reading a secret back (from
+// export, or from an editor that reformats) writes nothing new.
+func settle(old, next document) document {
+	ov, nv := old.values(), next.values()
+	out := make(document, len(next))
+	for k, raw := range next {
+		if o, ok := ov[k]; ok && o == nv[k] {
+			raw = old[k]
+		}
+		out[k] = raw
+	}
+	return out
+}
