@@ -61,6 +61,9 @@ const usage = `Usage: secretenv [flags] [--] COMMAND [ARG...]
        secretenv [flags] check
        secretenv [flags] diff [--keys] [--show-values] A B
        secretenv [flags] list [--json] [PREFIX]
+       secretenv [flags] edit ID
+       secretenv [flags] put ID --from FILE|- [--format json|dotenv] [--replace]
+                         [--delete-key NAME] [--dry-run]
 
 Fetch JSON secrets from AWS Secrets Manager (and parameters from SSM
 Parameter Store), add their keys to the environment without replacing
@@ -80,6 +83,12 @@ parameter.
   list     print the names of the region's secrets that start with PREFIX,
            sorted, with last-changed date and description; --json for
            scripts; never a value
+  edit     open secret ID as JSON in $VISUAL, $EDITOR or vi; list the changes
+           (names only) and write them after a question; a secret that does
+           not exist is created
+  put      write the keys of a .json or dotenv FILE (- for stdin) into secret
+           ID: merged, or the whole secret with --replace; --delete-key NAME
+           (repeatable) removes a key; --dry-run only lists the changes
 
 Flags (each has an environment twin; a flag wins over it):
   --secret-id ID     secret name or ARN, or ssm:/PATH for every parameter
@@ -110,6 +119,12 @@ Flags (each has an environment twin; a flag wins over it):
   --version          print the version and exit
   --help             print this help and exit
 
+Flags of edit and put:
+  --yes              write without asking; needed when stdin is not a terminal
+  --show-values      show old and new values in the change list
+  --kms-key-id K     the KMS key of a secret that is created
+  --description T    the description of a secret that is created
+
 AWS credentials, profile, endpoints (AWS_ENDPOINT_URL_SECRETS_MANAGER,
 AWS_ENDPOINT_URL_SSM) and CA bundle come from the usual AWS_* variables and
 shared config files. To run a program that has a subcommand's name (export,
@@ -118,6 +133,9 @@ secretenv runs all its arguments as the command.
 
 Exit status: 125 if secretenv fails (the command never starts), 126 if the
 command cannot be executed, 127 if it is not found, else the command's own.
+edit and put: 0 written or nothing to write, 1 declined or the editor failed,
+125 on errors and refused writes; nothing the entrypoint would refuse is
+ever written, nor over a version someone else wrote meanwhile.
 `
 
 // execCmd is what secretenv does without a subcommand: load, then exec.
@@ -125,7 +143,7 @@ var execCmd = &command{run: runExec}
 
 // commands are the subcommands. To run a program that has one's name, put
 // it after --.
-var commands = []*command{exportCmd, checkCmd, diffCmd, listCmd}
+var commands = []*command{exportCmd, checkCmd, diffCmd, listCmd, editCmd, putCmd}
 
 func findCommand(name string) *command {
 	for _, c := range commands {

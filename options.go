@@ -30,12 +30,22 @@ type options struct {
 	require     []string // --require
 	requireFrom string   // --require-from: a template whose keys are required too
 
-	format string // export
+	format string // export, put
 
-	keysOnly   bool // diff: --keys, compare names only
-	showValues bool // diff: --show-values, the one way diff prints a value
+	keysOnly bool // diff: --keys, compare names only
+	// diff, edit, put: --show-values, the one way they print a value
+	showValues bool
 
 	listJSON bool // list: --json
+
+	// edit, put
+	yes                   bool
+	kmsKeyID, description string
+
+	// put
+	from            string
+	replace, dryRun bool
+	deleteKeys      []string
 }
 
 // rawFlags holds the common flags as given, before applyEnv merges them with

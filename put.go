@@ -1,0 +1,143 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+)
+
+// putCmd writes keys from a file (or stdin) into a secret: merged into it by
+// default, or as the whole secret with --replace. It shares edit's write
+// path: validation, change list, confirmation, version check.
+var putCmd = &command{
+	name: "put",
+	flags: func(fs *flag.FlagSet, o *options) {
+		addWriteFlags(fs, o)
+		fs.StringVar(&o.from, "from", "", "")
+		fs.StringVar(&o.format, "format", "", "")
+		fs.BoolVar(&o.replace, "replace", false, "")
+		fs.BoolVar(&o.dryRun, "dry-run", false, "")
+		fs.Var((*listFlag)(&o.deleteKeys), "delete-key", "")
+	},
+	check: func(o *options, args []string) error {
+		if _, err := writeTarget("put", args); err != nil {
+			return err
+		}
+		switch {
+		case o.from == "" && len(o.deleteKeys) == 0:
+			return usageError("put needs --from FILE (or - for stdin), or --delete-key NAME")
+		case o.format != "" && o.format != "json" && o.format != "dotenv":
+			return usageError("put: unknown --format %q; use json or dotenv", o.format)
+		case o.replace && o.from == "":
+			return usageError("put: --replace needs --from FILE")
+		}
+		for _, k := range o.deleteKeys {
+			if !validKey(k) {
+				return usageError("put: --delete-key %s is not a variable name", quoteKey(k))
+			}
+		}
+		return nil
+	},
+	run: runPut,
+}
+
+func runPut(ctx context.Context, inv *invocation) error {
+	v, _ := writeTarget("put", inv.args) // checked already
+	ctx, stop := stopOnSignal(ctx)
+	defer stop()
+	var file document
+	if inv.opts.from != "" {
+		var err error
+		if file, err = readDocumentFile(inv.opts.from, inv.opts.format, inv.stdin); err != nil {
+			return err
+		}
+	}
+	for _, k := range inv.opts.deleteKeys {
+		if _, ok := file[k]; ok {
+			return fmt.Errorf("%s: %s is both in %s and given to --delete-key; keep one", v, k, inv.opts.from)
+		}
+	}
+
+	readCtx, cancel := context.WithTimeout(ctx, inv.opts.timeout)
+	defer cancel()
+	store, err := newSecretStore(readCtx, inv.opts.region, inv.opts.timeout, inv.log)
+	if err != nil {
+		return signalled(ctx, err)
+	}
+	base, err := readCurrent(readCtx, store, v)
+	if err != nil {
+		return signalled(ctx, err)
+	}
+	next := mergeDocuments(base.doc, file, inv.opts.deleteKeys, inv.opts.replace)
+	next, changes, err := prepare(base, next, nil, inv.opts.allowKeys)
+	if err != nil {
+		return fmt.Errorf("%s: %w", v, err)
+	}
+	return signalled(ctx, apply(ctx, inv, store, v, base, next, changes, inv.opts.dryRun))
+}
+
+// readDocumentFile reads put's input: a JSON object, each value kept as
+// written, or a dotenv file, whose values become JSON strings. "-" is stdin;
+// format "" chooses by the name as readVarsFile does (.json is JSON).
+func readDocumentFile(path, format string, stdin io.Reader) (document, error) {
+	if format == "" {
+		format = "dotenv"
+		if strings.HasSuffix(strings.ToLower(path), ".json") {
+			format = "json"
+		}
+	}
+	if format == "dotenv" {
+		vars, err := readVarsFile(path, format, stdin)
+		if err != nil {
+			return nil, err
+		}
+		doc, err := stringDocument(vars)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", displayName(path), err)
+		}
+		return doc, nil
+	}
+	r := stdin
+	if path != "-" {
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, err // *PathError: the path and the reason, no content
+		}
+		defer f.Close()
+		r = f
+	}
+	text, err := io.ReadAll(io.LimitReader(r, maxVarsFile+1))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %v", displayName(path), err)
+	}
+	if len(text) > maxVarsFile {
+		return nil, fmt.Errorf("%s: larger than %d bytes; a secret holds at most 65,536", displayName(path), maxVarsFile)
+	}
+	text = bytes.TrimPrefix(text, []byte("\uFEFF"))
+	doc, lines, err := parseDocument(text)
+	if errors.Is(err, errNotObject) {
+		err = errors.New("not a JSON object of KEY: value")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", displayName(path), err)
+	}
+	for _, k := range sortedKeys(doc) {
+		if !validKey(k) {
+			return nil, fmt.Errorf("%s: line %d: invalid variable name %s; names must match [A-Za-z_][A-Za-z0-9_]*", displayName(path), lines[k], quoteKey(k))
+		}
+	}
+	return doc, nil
+}
+
+// displayName names put's input in messages.
+func displayName(path string) string {
+	if path == "-" {
+		return "stdin"
+	}
+	return path
+}

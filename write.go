@@ -1,0 +1,426 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/aws/smithy-go"
+	"golang.org/x/sys/unix"
+)
+
+// This file is the write path that edit and put share: validate with the
+// entrypoint's rules, show the change list, confirm, check that nobody else
+// wrote since the read, and write.
+
+// maxSecretString is Secrets Manager's limit on SecretString: 65,536 bytes
+// (PutSecretValue, CreateSecret).
+const maxSecretString = 65536
+
+// Exit statuses of the writing commands, besides 0 and exitFailure.
+const exitDeclined = 1 // the person said no, or the editor failed: nothing written
+
+// addWriteFlags registers the flags edit and put share.
+func addWriteFlags(fs *flag.FlagSet, o *options) {
+	fs.BoolVar(&o.yes, "yes", false, "")
+	fs.BoolVar(&o.showValues, "show-values", false, "")
+	fs.StringVar(&o.kmsKeyID, "kms-key-id", "", "")
+	fs.StringVar(&o.description, "description", "", "")
+}
+
+// writeTarget parses the one secret id a writing command takes. Writes go
+// to the current version, so the ECS fields are refused.
+func writeTarget(cmd string, args []string) (secretVersion, error) {
+	if len(args) != 1 {
+		return secretVersion{}, usageError("%s takes one secret id, got %d arguments", cmd, len(args))
+	}
+	v, key, err := parseSecretID(args[0])
+	if err != nil {
+		return secretVersion{}, usageError("%s: %v", cmd, err)
+	}
+	if key != "" || v.Stage != "" || v.VersionID != "" {
+		return secretVersion{}, usageError("%s writes the current version of a whole secret; remove the json-key and version fields from %s", cmd, args[0])
+	}
+	return v, nil
+}
+
+// current is a secret as read before a write.
+type current struct {
+	exists    bool
+	versionID string
+	doc       document
+	lines     map[string]int
+}
+
+// readCurrent reads the secret's current value and VersionId. A secret that
+// does not exist reads as an empty object, to be created on write.
+func readCurrent(ctx context.Context, store *secretStore, v secretVersion) (current, error) {
+	region := store.region(v)
+	if region == "" {
+		return current{}, fmt.Errorf("%s: no AWS region configured; set AWS_REGION or pass --region (or give the secret as a full ARN)", v)
+	}
+	out, err := store.client(region).GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String(v.ID)})
+	store.log.Debug("read secret", "secret", v.String(), "region", region, "ok", err == nil)
+	if err != nil {
+		if apiCode(err) == "ResourceNotFoundException" && !late(ctx) {
+			return current{doc: document{}}, nil
+		}
+		return current{}, describeFetchError(ctx, v, region, store.timeout, requestTrace{}, err)
+	}
+	if out.SecretString == nil {
+		return current{}, fmt.Errorf("%s: the secret has only SecretBinary; edit and put write JSON text only", v)
+	}
+	doc, lines, err := parseDocument([]byte(*out.SecretString))
+	if errors.Is(err, errNotObject) {
+		return current{}, fmt.Errorf("%s: the stored secret is not a JSON object of KEY: value; fix it with put --replace", v)
+	}
+	if err != nil {
+		return current{}, fmt.Errorf("%s: the stored secret is not valid JSON (%v); fix it with put --replace", v, err)
+	}
+	return current{exists: true, versionID: aws.ToString(out.VersionId), doc: doc, lines: lines}, nil
+}
+
+// apiCode is the AWS error code in err's chain, or "".
+func apiCode(err error) string {
+	var apiErr smithy.APIError
+	if errors.As(err, &apiErr) {
+		return apiErr.ErrorCode()
+	}
+	return ""
+}
+
+// validateDocument applies the entrypoint's rules to what would be stored:
+// key names, NUL bytes, the code-loading keys unless allowed, and the
+// 65,536-byte limit. lines, when known, puts the line of the first bad key
+// in the message. Last, the stored text goes through the entrypoint's own
+// parser, so that nothing is written that it would refuse.
+func validateDocument(doc document, lines map[string]int, allowed map[string]bool) error {
+	at := func(key string) string {
+		if l, ok := lines[key]; ok {
+			return fmt.Sprintf("line %d: ", l)
+		}
+		return ""
+	}
+	all := doc.values()
+	for _, k := range sortedKeys(all) {
+		vals := map[string]string{k: all[k]}
+		if err := checkVars(vals); err != nil {
+			return fmt.Errorf("%s%w", at(k), err)
+		}
+		if err := checkDenied(vals, allowed); err != nil {
+			return fmt.Errorf("%s%w", at(k), err)
+		}
+	}
+	stored := doc.stored()
+	if len(stored) > maxSecretString {
+		return fmt.Errorf("the secret would be %d bytes stored, over Secrets Manager's limit of %d; move some keys to another secret", len(stored), maxSecretString)
+	}
+	vars, err := parseSecret([]byte(stored))
+	if err == nil {
+		err = checkVars(vars)
+	}
+	if err == nil {
+		err = checkDenied(vars, allowed)
+	}
+	return err
+}
+
+// printChanges writes the change list, one key a line; values only with
+// --show-values.
+func printChanges(w io.Writer, changes []change, showValues bool) error {
+	var b strings.Builder
+	for _, c := range changes {
+		fmt.Fprintf(&b, "%-8s %s", c.kind+":", c.key)
+		if showValues {
+			switch c.kind {
+			case "added":
+				fmt.Fprintf(&b, " = %s", strconv.Quote(c.new))
+			case "removed":
+				fmt.Fprintf(&b, " (was %s)", strconv.Quote(c.old))
+			default:
+				fmt.Fprintf(&b, ": %s -> %s", strconv.Quote(c.old), strconv.Quote(c.new))
+			}
+		}
+		b.WriteByte('\n')
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// changesText is "1 change" or "N changes".
+func changesText(n int) string {
+	return fmt.Sprintf("%d %s", n, plural(n, "change", "changes"))
+}
+
+// isTerminal reports whether r is a terminal: questions are asked only then.
+func isTerminal(r io.Reader) bool {
+	f, ok := r.(*os.File)
+	if !ok {
+		return false
+	}
+	_, err := unix.IoctlGetTermios(int(f.Fd()), unix.TCGETS)
+	return err == nil
+}
+
+// ask asks a yes/no question on the terminal; def is the answer to an
+// empty line. A cancelled ctx (a stop signal) ends the wait.
+func ask(ctx context.Context, inv *invocation, question string, def bool) (bool, error) {
+	hint := " [y/N] "
+	if def {
+		hint = " [Y/n] "
+	}
+	fmt.Fprint(inv.stderr, question+hint)
+	type answer struct {
+		line string
+		err  error
+	}
+	ch := make(chan answer, 1)
+	go func() {
+		line, err := readLine(inv.stdin)
+		ch <- answer{line, err}
+	}()
+	select {
+	case a := <-ch:
+		if a.err != nil && a.line == "" {
+			fmt.Fprintln(inv.stderr)
+			return false, nil // end of input is no
+		}
+		switch strings.ToLower(strings.TrimSpace(a.line)) {
+		case "":
+			return def, nil
+		case "y", "yes":
+			return true, nil
+		}
+		return false, nil
+	case <-ctx.Done():
+		fmt.Fprintln(inv.stderr)
+		return false, context.Cause(ctx)
+	}
+}
+
+// readLine reads one line a byte at a time, so that nothing after it is
+// taken from stdin (the editor reads it next).
+func readLine(r io.Reader) (string, error) {
+	var b []byte
+	var c [1]byte
+	for len(b) < 1024 {
+		n, err := r.Read(c[:])
+		if n == 1 {
+			if c[0] == '\n' {
+				return string(b), nil
+			}
+			b = append(b, c[0])
+		}
+		if err != nil {
+			return string(b), err
+		}
+	}
+	return string(b), nil
+}
+
+// confirm asks before n changes are written: --yes answers yes; without a
+// terminal and without --yes it is an error, never a silent write.
+func confirm(ctx context.Context, inv *invocation, id string, n int) error {
+	if inv.opts.yes {
+		return nil
+	}
+	if !isTerminal(inv.stdin) {
+		return fmt.Errorf("%s: %s to write and stdin is not a terminal to confirm them; pass --yes (or --dry-run to only list them)", id, changesText(n))
+	}
+	ok, err := ask(ctx, inv, fmt.Sprintf("Write %s to %s?", changesText(n), id), false)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return &exitError{exitDeclined, fmt.Errorf("%s: nothing written", id)}
+	}
+	return nil
+}
+
+// commit writes next as the secret's new current version, unless someone
+// else wrote a version since base was read. It has a deadline of its own:
+// the time a person spent in the editor or at the question is not AWS's.
+func commit(ctx context.Context, inv *invocation, store *secretStore, v secretVersion, base current, next document) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, inv.opts.timeout)
+	defer cancel()
+	now, err := readCurrent(ctx, store, v)
+	if err != nil {
+		return "", err
+	}
+	if now.exists != base.exists || now.versionID != base.versionID {
+		return "", raceError(v, base, now)
+	}
+	token, err := newRequestToken()
+	if err != nil {
+		return "", err
+	}
+	region := store.region(v)
+	client := store.client(region)
+	stored := next.stored()
+	// The same ClientRequestToken on every attempt: a retry of a request
+	// that did reach Secrets Manager is then recognised, not a new version.
+	if !now.exists {
+		if strings.HasPrefix(v.ID, "arn:") {
+			return "", fmt.Errorf("%s: secret not found in region %s; to create it, give its name, not an ARN", v, region)
+		}
+		in := &secretsmanager.CreateSecretInput{Name: aws.String(v.ID), SecretString: aws.String(stored), ClientRequestToken: aws.String(token)}
+		if inv.opts.kmsKeyID != "" {
+			in.KmsKeyId = aws.String(inv.opts.kmsKeyID)
+		}
+		if inv.opts.description != "" {
+			in.Description = aws.String(inv.opts.description)
+		}
+		out, err := client.CreateSecret(ctx, in)
+		store.log.Debug("created secret", "secret", v.String(), "region", region, "ok", err == nil)
+		if err != nil {
+			return "", describeWriteError(ctx, store, v, region, "CreateSecret", err)
+		}
+		return aws.ToString(out.VersionId), nil
+	}
+	out, err := client.PutSecretValue(ctx, &secretsmanager.PutSecretValueInput{
+		SecretId: aws.String(v.ID), SecretString: aws.String(stored), ClientRequestToken: aws.String(token),
+	})
+	store.log.Debug("put secret value", "secret", v.String(), "region", region, "ok", err == nil)
+	if err != nil {
+		return "", describeWriteError(ctx, store, v, region, "PutSecretValue", err)
+	}
+	return aws.ToString(out.VersionId), nil
+}
+
+// prepare settles next against base and validates it, returning what to
+// write and the change list.
+func prepare(base current, next document, lines map[string]int, allowKeys []string) (document, []change, error) {
+	allowed, err := allowSet(allowKeys)
+	if err != nil {
+		return nil, nil, err
+	}
+	next = settle(base.doc, next)
+	if err := validateDocument(next, lines, allowed); err != nil {
+		return nil, nil, err
+	}
+	return next, diffDocuments(base.doc, next), nil
+}
+
+// apply shows the changes, asks, and writes. dryRun stops after the list.
+func apply(ctx context.Context, inv *invocation, store *secretStore, v secretVersion, base current, next document, changes []change, dryRun bool) error {
+	if len(changes) == 0 {
+		_, err := fmt.Fprintf(inv.stdout, "%s: no changes\n", v)
+		return err
+	}
+	if err := printChanges(inv.stdout, changes, inv.opts.showValues); err != nil {
+		return err
+	}
+	if dryRun {
+		_, err := fmt.Fprintf(inv.stdout, "%s: %s not written (--dry-run)\n", v, changesText(len(changes)))
+		return err
+	}
+	if err := confirm(ctx, inv, v.String(), len(changes)); err != nil {
+		return err
+	}
+	verb := "wrote"
+	if !base.exists {
+		verb = "created the secret with"
+	}
+	version, err := commit(ctx, inv, store, v, base, next)
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(inv.stdout, "%s: %s %s (version %s)\n", v, verb, changesText(len(changes)), version)
+	return err
+}
+
+// raceError says that someone else wrote the secret after it was read, and
+// which keys they changed (names only).
+func raceError(v secretVersion, base, now current) error {
+	const what = "nothing written; run the command again to start from their version"
+	if !base.exists {
+		return fmt.Errorf("%s: someone else created the secret since it was read; %s", v, what)
+	}
+	if !now.exists {
+		return fmt.Errorf("%s: someone else deleted the secret since it was read; %s", v, what)
+	}
+	var keys []string
+	for _, c := range diffDocuments(base.doc, now.doc) {
+		keys = append(keys, c.key)
+	}
+	which := "no key's value (only its stored form)"
+	if len(keys) > 0 {
+		which = "key " + strings.Join(keys, ", ")
+	}
+	return fmt.Errorf("%s: someone else wrote a new version since it was read (they changed %s); %s", v, which, what)
+}
+
+// newRequestToken is a random (version 4) UUID for ClientRequestToken,
+// which Secrets Manager also uses as the new VersionId.
+func newRequestToken() (string, error) {
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", fmt.Errorf("cannot generate a request token: %v", err)
+	}
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16]), nil
+}
+
+// describeWriteError turns an error from op (PutSecretValue, CreateSecret)
+// into one line naming the AWS error code and what to do; the codes that
+// reading shares are left to describeFetchError. Never the SDK's message,
+// which can quote the request.
+func describeWriteError(ctx context.Context, store *secretStore, v secretVersion, region, op string, err error) error {
+	code := apiCode(err)
+	if late(ctx) {
+		code = ""
+	}
+	switch code {
+	case "AccessDeniedException":
+		return fmt.Errorf("%s: access denied to %s (%s); the role needs secretsmanager:%s on this secret, and kms:GenerateDataKey and kms:Encrypt on a customer KMS key (examples/iam-policy-maintainer.json)", v, op, code, op)
+	case "ResourceExistsException":
+		return fmt.Errorf("%s: someone else created the secret at the same moment (%s); nothing written; run the command again", v, code)
+	case "EncryptionFailure":
+		return fmt.Errorf("%s: cannot encrypt the secret (%s); check the KMS key (--kms-key-id) is enabled and the role may use it", v, code)
+	case "LimitExceededException":
+		return fmt.Errorf("%s: Secrets Manager refused the write (%s): too many versions or secrets; retry in a while", v, code)
+	case "InvalidRequestException":
+		return fmt.Errorf("%s: Secrets Manager refused the write (%s); the secret may be scheduled for deletion (restore it first)", v, code)
+	case "InvalidParameterException", "ValidationException":
+		return fmt.Errorf("%s: Secrets Manager refused a parameter of %s (%s); check --kms-key-id, --description and the name", v, op, code)
+	}
+	return describeFetchError(ctx, v, region, store.timeout, requestTrace{}, err)
+}
+
+// stopOnSignal returns ctx cancelled with a signalError when a stop signal
+// (SIGTERM, SIGINT, SIGHUP) arrives, so that every wait ends and every
+// deferred clean-up runs; stop ends the watch.
+func stopOnSignal(ctx context.Context) (_ context.Context, stop func()) {
+	ctx, cancel := context.WithCancelCause(ctx)
+	ch := notifyStop()
+	go func() {
+		select {
+		case sig := <-ch:
+			cancel(signalError{sig})
+		case <-ctx.Done():
+		}
+	}()
+	return ctx, func() {
+		signal.Stop(ch)
+		cancel(nil)
+	}
+}
+
+// signalled replaces err by the 128+N exit when ctx was ended by a signal.
+func signalled(ctx context.Context, err error) error {
+	var se signalError
+	if err != nil && errors.As(context.Cause(ctx), &se) {
+		return &exitError{signalStatus(se.sig), fmt.Errorf("received %v; nothing written", se.sig)}
+	}
+	return err
+}

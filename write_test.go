@@ -1,0 +1,118 @@
+package main
+
+import (
+	"maps"
+	"os"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+)
+
+func TestValidateDocument(t *testing.T) {
+	t.Parallel()
+	big := `"` + strings.Repeat("v", maxSecretString) + `"`
+	cases := []struct {
+		name  string
+		doc   document
+		lines map[string]int
+		allow []string
+		want  string // "" for valid
+	}{
+		{"valid", document{"A": `"x"`, "N": "1.50"}, nil, nil, ""},
+		{"bad name with line", document{"bad-key": `"x"`}, map[string]int{"bad-key": 4}, nil, `line 4: invalid variable name "bad-key"`},
+		{"NUL", document{"A": `"a\u0000b"`}, nil, nil, "NUL"},
+		{"loader key", document{"LD_PRELOAD": `"x"`}, map[string]int{"LD_PRELOAD": 2}, nil, "line 2: key LD_PRELOAD changes how programs load code"},
+		{"loader key allowed", document{"LD_PRELOAD": `"x"`}, nil, []string{"LD_PRELOAD"}, ""},
+		{"over the limit", document{"A": big}, nil, nil, "over Secrets Manager's limit of 65536"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			allowed, _ := allowSet(tc.allow)
+			err := validateDocument(tc.doc, tc.lines, allowed)
+			switch {
+			case tc.want == "" && err != nil:
+				t.Errorf("error %v, want none", err)
+			case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
+				t.Errorf("error %v, want one containing %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestMergeDocuments(t *testing.T) {
+	t.Parallel()
+	old := document{"A": `"a"`, "B": `"b"`, "C": `"c"`}
+	file := document{"B": `"B"`, "D": `"d"`}
+	if got, want := mergeDocuments(old, file, []string{"C", "ABSENT"}, false), (document{"A": `"a"`, "B": `"B"`, "D": `"d"`}); !maps.Equal(got, want) {
+		t.Errorf("merge = %v, want %v", got, want)
+	}
+	if got := mergeDocuments(old, file, nil, true); !maps.Equal(got, file) {
+		t.Errorf("replace = %v, want %v", got, file)
+	}
+}
+
+func TestEditorArgv(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		editor string
+		want   []string
+	}{
+		{"vi", []string{"vi", "/f"}},
+		{"/usr/bin/nano", []string{"/usr/bin/nano", "/f"}},
+		{"code --wait", []string{"sh", "-c", `code --wait "$@"`, "code --wait", "/f"}},
+		{"EDITOR_OPT=1 emacs -nw", []string{"sh", "-c", `EDITOR_OPT=1 emacs -nw "$@"`, "EDITOR_OPT=1 emacs -nw", "/f"}},
+	}
+	for _, tc := range cases {
+		if got := editorArgv(tc.editor, "/f"); !slices.Equal(got, tc.want) {
+			t.Errorf("editorArgv(%q) = %q, want %q", tc.editor, got, tc.want)
+		}
+	}
+	env := []string{"EDITOR=ed", "VISUAL="}
+	if got := editorCommand(env); got != "ed" {
+		t.Errorf("editorCommand with empty VISUAL = %q, want ed", got)
+	}
+	if got := editorCommand([]string{"VISUAL=vim", "EDITOR=ed"}); got != "vim" {
+		t.Errorf("editorCommand = %q, want vim", got)
+	}
+	if got := editorCommand(nil); got != "vi" {
+		t.Errorf("editorCommand() = %q, want vi", got)
+	}
+}
+
+func TestNewRequestToken(t *testing.T) {
+	t.Parallel()
+	uuid := regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
+	a, _ := newRequestToken()
+	b, _ := newRequestToken()
+	if !uuid.MatchString(a) || a == b {
+		t.Errorf("tokens %q, %q: want two distinct version 4 UUIDs", a, b)
+	}
+}
+
+// TestWithPrivateDirPanic proves the temporary directory is removed when
+// the code inside panics, and that it was private meanwhile.
+func TestWithPrivateDirPanic(t *testing.T) {
+	t.Setenv("TMPDIR", t.TempDir()) // not parallel: it sets TMPDIR
+	var dir string
+	func() {
+		defer func() {
+			if recover() == nil {
+				t.Error("no panic")
+			}
+		}()
+		withPrivateDir(func(d string) error {
+			dir = d
+			st, err := os.Stat(d)
+			if err != nil || st.Mode().Perm() != 0o700 {
+				t.Errorf("dir mode %v, %v; want 0700", st.Mode(), err)
+			}
+			os.WriteFile(d+"/secret.json", []byte("x"), 0o600)
+			panic("boom")
+		})
+	}()
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Errorf("%s still exists after a panic: %v", dir, err)
+	}
+}
