@@ -68,13 +68,14 @@ func readCurrent(ctx context.Context, store *secretStore, v secretVersion) (curr
 	if region == "" {
 		return current{}, fmt.Errorf("%s: no AWS region configured; set AWS_REGION or pass --region (or give the secret as a full ARN)", v)
 	}
-	out, err := store.client(region).GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String(v.ID)})
-	store.log.Debug("read secret", "secret", v.String(), "region", region, "ok", err == nil)
+	var tr requestTrace
+	out, err := store.client(region).GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String(v.ID)}, callOptions(&tr, false))
+	store.log.Debug("read secret", "secret", v.String(), "region", region, "endpoint", tr.endpoint, "attempts", tr.attempts, "ok", err == nil)
 	if err != nil {
 		if apiCode(err) == "ResourceNotFoundException" && !late(ctx) {
 			return current{doc: document{}}, nil
 		}
-		return current{}, describeFetchError(ctx, v, region, store.timeout, requestTrace{}, err)
+		return current{}, describeFetchError(ctx, v, region, store.timeout, tr, withLastError(ctx, err, tr))
 	}
 	if out.SecretString == nil {
 		return current{}, fmt.Errorf("%s: the secret has only SecretBinary; edit and put write JSON text only", v)
@@ -279,19 +280,21 @@ func commit(ctx context.Context, inv *invocation, store *secretStore, v secretVe
 		if inv.opts.description != "" {
 			in.Description = aws.String(inv.opts.description)
 		}
-		out, err := client.CreateSecret(ctx, in)
-		store.log.Debug("created secret", "secret", v.String(), "region", region, "ok", err == nil)
+		var tr requestTrace
+		out, err := client.CreateSecret(ctx, in, callOptions(&tr, true))
+		store.log.Debug("created secret", "secret", v.String(), "region", region, "attempts", tr.attempts, "ok", err == nil)
 		if err != nil {
-			return "", describeWriteError(ctx, store, v, region, "CreateSecret", err)
+			return "", describeWriteError(ctx, store, v, region, "CreateSecret", tr, withLastError(ctx, err, tr))
 		}
 		return aws.ToString(out.VersionId), nil
 	}
+	var tr requestTrace
 	out, err := client.PutSecretValue(ctx, &secretsmanager.PutSecretValueInput{
 		SecretId: aws.String(v.ID), SecretString: aws.String(stored), ClientRequestToken: aws.String(token),
-	})
-	store.log.Debug("put secret value", "secret", v.String(), "region", region, "ok", err == nil)
+	}, callOptions(&tr, true))
+	store.log.Debug("put secret value", "secret", v.String(), "region", region, "attempts", tr.attempts, "ok", err == nil)
 	if err != nil {
-		return "", describeWriteError(ctx, store, v, region, "PutSecretValue", err)
+		return "", describeWriteError(ctx, store, v, region, "PutSecretValue", tr, withLastError(ctx, err, tr))
 	}
 	return aws.ToString(out.VersionId), nil
 }
@@ -338,6 +341,36 @@ func apply(ctx context.Context, inv *invocation, store *secretStore, v secretVer
 	return err
 }
 
+// callOptions traces a call's attempts into tr; a write also stops
+// retrying LimitExceededException.
+func callOptions(tr *requestTrace, write bool) func(*secretsmanager.Options) {
+	return func(o *secretsmanager.Options) {
+		o.APIOptions = append(o.APIOptions, traceAttempts(tr))
+		if write {
+			o.Retryer = writeRetryer{o.Retryer}
+		}
+	}
+}
+
+// writeRetryer retries what reads retry except LimitExceededException,
+// which the SDK counts as throttling but which for a write means a
+// Secrets Manager quota (such as versions of one secret) that no retry
+// frees: the person should hear it now, not at the deadline.
+type writeRetryer struct{ aws.Retryer }
+
+func (r writeRetryer) IsErrorRetryable(err error) bool {
+	return apiCode(err) != "LimitExceededException" && r.Retryer.IsErrorRetryable(err)
+}
+
+// withLastError adds the last attempt's error when the deadline ended the
+// call in a backoff sleep, where the SDK returns only "canceled".
+func withLastError(ctx context.Context, err error, tr requestTrace) error {
+	if late(ctx) && tr.lastErr != nil {
+		return errors.Join(err, tr.lastErr)
+	}
+	return err
+}
+
 // raceError says that someone else wrote the secret after it was read, and
 // which keys they changed (names only).
 func raceError(v secretVersion, base, now current) error {
@@ -375,7 +408,7 @@ func newRequestToken() (string, error) {
 // into one line naming the AWS error code and what to do; the codes that
 // reading shares are left to describeFetchError. Never the SDK's message,
 // which can quote the request.
-func describeWriteError(ctx context.Context, store *secretStore, v secretVersion, region, op string, err error) error {
+func describeWriteError(ctx context.Context, store *secretStore, v secretVersion, region, op string, tr requestTrace, err error) error {
 	code := apiCode(err)
 	if late(ctx) {
 		code = ""
@@ -394,7 +427,7 @@ func describeWriteError(ctx context.Context, store *secretStore, v secretVersion
 	case "InvalidParameterException", "ValidationException":
 		return fmt.Errorf("%s: Secrets Manager refused a parameter of %s (%s); check --kms-key-id, --description and the name", v, op, code)
 	}
-	return describeFetchError(ctx, v, region, store.timeout, requestTrace{}, err)
+	return describeFetchError(ctx, v, region, store.timeout, tr, err)
 }
 
 // stopOnSignal returns ctx cancelled with a signalError when a stop signal

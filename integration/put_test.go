@@ -1,0 +1,359 @@
+package integration
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+)
+
+// stored returns the secret's current SecretString and VersionId in moto
+// (us-east-1), or ok false if it does not exist.
+func stored(t testing.TB, name string) (text, version string, ok bool) {
+	t.Helper()
+	out, err := smClient(t, "us-east-1").GetSecretValue(context.Background(), &secretsmanager.GetSecretValueInput{SecretId: aws.String(name)})
+	if err != nil {
+		if strings.Contains(err.Error(), "ResourceNotFoundException") {
+			return "", "", false
+		}
+		t.Fatalf("reading %s: %v", name, err)
+	}
+	return aws.ToString(out.SecretString), aws.ToString(out.VersionId), true
+}
+
+// versions counts the secret's versions in moto.
+func versions(t testing.TB, name string) int {
+	t.Helper()
+	out, err := smClient(t, "us-east-1").ListSecretVersionIds(context.Background(), &secretsmanager.ListSecretVersionIdsInput{SecretId: aws.String(name)})
+	if err != nil {
+		t.Fatalf("listing versions of %s: %v", name, err)
+	}
+	return len(out.Versions)
+}
+
+// putValue writes text as the secret's new version, as another person would.
+func putValue(t testing.TB, name, text string) {
+	t.Helper()
+	_, err := smClient(t, "us-east-1").PutSecretValue(context.Background(), &secretsmanager.PutSecretValueInput{
+		SecretId: aws.String(name), SecretString: aws.String(text),
+	})
+	if err != nil {
+		t.Fatalf("putting %s: %v", name, err)
+	}
+}
+
+// checkStored asserts the secret's stored text.
+func checkStored(t testing.TB, name, want string) {
+	t.Helper()
+	got, _, ok := stored(t, name)
+	if !ok || got != want {
+		t.Errorf("%s stores %q (exists %v), want %q", name, got, ok, want)
+	}
+}
+
+// checkCreatedWith asserts the KMS key and description a secret was
+// created with.
+func checkCreatedWith(t testing.TB, name, kmsKeyID, description string) {
+	t.Helper()
+	out, err := smClient(t, "us-east-1").DescribeSecret(context.Background(), &secretsmanager.DescribeSecretInput{SecretId: aws.String(name)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if aws.ToString(out.KmsKeyId) != kmsKeyID || aws.ToString(out.Description) != description {
+		t.Errorf("%s created with KMS key %q, description %q; want %q, %q", name, aws.ToString(out.KmsKeyId), aws.ToString(out.Description), kmsKeyID, description)
+	}
+}
+
+// TestPut covers put's behaviours against moto: merge, --replace,
+// --delete-key, --dry-run, no change, create-if-missing, JSON kept as
+// written, stdin, and confirmation without a terminal.
+func TestPut(t *testing.T) {
+	t.Parallel()
+	type tc struct {
+		name    string
+		initial string // "" means the secret does not exist
+		files   map[string]string
+		stdin   string
+		args    []string // after "put ID"
+		code    int
+		stdout  []string // substrings of stdout, in order
+		stderr  string   // substring of stderr ("" means stderr is empty)
+		want    string   // the stored text afterwards ("" means it does not exist)
+		newVer  bool     // whether a new version was written
+	}
+	cases := []tc{
+		{name: "merge", initial: `{"A":"1","B":"2"}`, files: map[string]string{"f.env": "B=3\nC='4'\n"},
+			args: []string{"--from", "f.env", "--yes"}, stdout: []string{"added:   C\n", "changed: B\n", "wrote 2 changes"},
+			want: `{"A":"1","B":"3","C":"4"}`, newVer: true},
+		{name: "flags before the id", initial: `{"A":"1"}`, files: map[string]string{"f.env": "B=2\n"},
+			args: []string{"--yes", "--from", "f.env"}, want: `{"A":"1","B":"2"}`, newVer: true},
+		{name: "replace", initial: `{"A":"1","B":"2"}`, files: map[string]string{"f.env": "B=3\n"},
+			args: []string{"--from", "f.env", "--replace", "--yes"}, stdout: []string{"removed: A\n", "changed: B\n"},
+			want: `{"B":"3"}`, newVer: true},
+		{name: "delete-key", initial: `{"A":"1","B":"2","C":"3"}`,
+			args: []string{"--delete-key", "A", "--delete-key", "C", "--delete-key", "ABSENT", "--yes"}, stdout: []string{"removed: A\nremoved: C\n"},
+			want: `{"B":"2"}`, newVer: true},
+		{name: "dry-run", initial: `{"A":"1"}`, files: map[string]string{"f.env": "A=2\nB=3\n"},
+			args: []string{"--from", "f.env", "--dry-run"}, stdout: []string{"added:   B\nchanged: A\n", "2 changes not written (--dry-run)"},
+			want: `{"A":"1"}`},
+		{name: "no changes", initial: `{"A":"1","N":1.50}`, files: map[string]string{"f.env": "A=1\nN=1.50\n"},
+			args: []string{"--from", "f.env"}, stdout: []string{"no changes"}, want: `{"A":"1","N":1.50}`},
+		{name: "create if missing", files: map[string]string{"f.env": "# app\nexport B=\"two\\nlines\"\nA=1\n"},
+			args: []string{"--from", "f.env", "--yes", "--description", "made by put", "--kms-key-id", "alias/app"}, stdout: []string{"added:   A\nadded:   B\n", "created the secret with 2 changes"},
+			want: `{"A":"1","B":"two\nlines"}`, newVer: true},
+		{name: "JSON values kept as written", initial: `{"A":"1"}`, files: map[string]string{"f.json": `{"N": 1.50, "O": {"x": [1, 2]}, "T": true}`},
+			args: []string{"--from", "f.json", "--yes"}, want: `{"A":"1","N":1.50,"O":{"x": [1, 2]},"T":true}`, newVer: true},
+		{name: "stdin as JSON", initial: `{}`, stdin: `{"A": "x"}`,
+			args: []string{"--from", "-", "--format", "json", "--yes"}, want: `{"A":"x"}`, newVer: true},
+		{name: "stored sorted", initial: `{"Z":"1","A":"2"}`, files: map[string]string{"f.env": "M=3\n"},
+			args: []string{"--from", "f.env", "--yes"}, want: `{"A":"2","M":"3","Z":"1"}`, newVer: true},
+		{name: "no terminal and no --yes", initial: `{"A":"1"}`, files: map[string]string{"f.env": "A=2\n"},
+			args: []string{"--from", "f.env"}, code: 125, stdout: []string{"changed: A\n"}, stderr: "stdin is not a terminal to confirm them; pass --yes",
+			want: `{"A":"1"}`},
+		{name: "loader key refused", initial: `{"A":"1"}`, files: map[string]string{"f.env": "NODE_OPTIONS=--require=x\n"},
+			args: []string{"--from", "f.env", "--yes"}, code: 125, stderr: "key NODE_OPTIONS changes how programs load code and is refused; allow it with --allow-key NODE_OPTIONS",
+			want: `{"A":"1"}`},
+		{name: "loader key allowed", initial: `{"A":"1"}`, files: map[string]string{"f.env": "NODE_OPTIONS=--max-old-space-size=64\n"},
+			args: []string{"--from", "f.env", "--yes", "--allow-key", "NODE_OPTIONS"}, want: `{"A":"1","NODE_OPTIONS":"--max-old-space-size=64"}`, newVer: true},
+		{name: "bad dotenv line", initial: `{"A":"1"}`, files: map[string]string{"f.env": "A=1\nnot a line\n"},
+			args: []string{"--from", "f.env", "--yes"}, code: 125, stderr: "f.env: line 2: expected NAME=value", want: `{"A":"1"}`},
+		{name: "bad JSON key", initial: `{"A":"1"}`, files: map[string]string{"f.json": "{\n\"A\": 1,\n\"bad-key\": 2\n}"},
+			args: []string{"--from", "f.json", "--yes"}, code: 125, stderr: `f.json: line 3: invalid variable name "bad-key"`, want: `{"A":"1"}`},
+		{name: "invalid JSON", initial: `{"A":"1"}`, files: map[string]string{"f.json": "{\n\"A\": 1\n\"B\": 2\n}"},
+			args: []string{"--from", "f.json", "--yes"}, code: 125, stderr: "f.json: line 3, column", want: `{"A":"1"}`},
+		{name: "over 65,536 bytes", initial: `{"A":"1"}`, files: map[string]string{"f.env": "BIG=" + strings.Repeat("v", 65530) + "\n"},
+			args: []string{"--from", "f.env", "--yes"}, code: 125, stderr: "over Secrets Manager's limit of 65536", want: `{"A":"1"}`},
+		{name: "a key both set and deleted", initial: `{"A":"1"}`, files: map[string]string{"f.env": "A=2\n"},
+			args: []string{"--from", "f.env", "--delete-key", "A", "--yes"}, code: 125, stderr: "f.env and given to --delete-key", want: `{"A":"1"}`},
+		{name: "create from an ARN", files: map[string]string{"f.env": "A=1\n"},
+			args: []string{"--from", "f.env", "--yes"}, code: 125, stderr: "to create it, give its name, not an ARN"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			name := secretName(t, "app")
+			id := name
+			if tc.name == "create from an ARN" {
+				id = "arn:aws:secretsmanager:us-east-1:123456789012:secret:" + name
+			}
+			if tc.initial != "" {
+				createSecret(t, "us-east-1", name, tc.initial)
+			}
+			for f, text := range tc.files {
+				writeFile(t, filepath.Join(dir, f), text)
+			}
+			before := 0
+			if tc.initial != "" {
+				before = versions(t, name)
+			}
+			cmd := []string{"put", id}
+			for _, a := range tc.args {
+				if _, ok := tc.files[a]; ok {
+					a = filepath.Join(dir, a)
+				}
+				cmd = append(cmd, a)
+			}
+			res := runSecretenv(t, baseEnv(t), tc.stdin, cmd...)
+			if res.Code != tc.code {
+				t.Fatalf("exit %d, want %d; stdout %q stderr %q", res.Code, tc.code, res.Stdout, res.Stderr)
+			}
+			rest := res.Stdout
+			for _, s := range tc.stdout {
+				i := strings.Index(rest, s)
+				if i < 0 {
+					t.Errorf("stdout %q lacks %q (in order)", res.Stdout, s)
+					break
+				}
+				rest = rest[i+len(s):]
+			}
+			if tc.stderr == "" && res.Stderr != "" {
+				t.Errorf("stderr %q, want nothing", res.Stderr)
+			}
+			if tc.stderr != "" {
+				checkOneLine(t, res.Stderr, tc.stderr)
+			}
+			if tc.want == "" {
+				if _, _, ok := stored(t, name); ok {
+					t.Errorf("%s exists, want it not created", name)
+				}
+				return
+			}
+			checkStored(t, name, tc.want)
+			if tc.initial == "" {
+				checkCreatedWith(t, name, "alias/app", "made by put")
+			}
+			after := versions(t, name)
+			if tc.initial == "" {
+				before = 0
+			}
+			if grew := after > before; grew != tc.newVer {
+				t.Errorf("versions %d -> %d; want a new version: %v", before, after, tc.newVer)
+			}
+		})
+	}
+}
+
+// TestPutExportIdentity runs `export --format dotenv | put --from -` on a
+// secret holding every kind of value: put finds nothing to change and
+// writes no version.
+func TestPutExportIdentity(t *testing.T) {
+	t.Parallel()
+	name := secretName(t, "app")
+	text := `{"A":"plain","B":1.50,"C":{"x": [1, 2]},"D":null,"E":true,"F":"it's \"q\" \\ $HOME $$ #x","G":"two\nlines\r\n","H":" pad ","I":"é <&>","J":""}`
+	createSecret(t, "us-east-1", name, text)
+	env := baseEnv(t)
+	exp := runSecretenv(t, env, "", "--secret-id", name, "export", "--format", "dotenv")
+	if exp.Code != 0 {
+		t.Fatalf("export: exit %d, %s", exp.Code, exp.Stderr)
+	}
+	before := versions(t, name)
+	res := runSecretenv(t, env, exp.Stdout, "put", name, "--from", "-", "--yes")
+	if res.Code != 0 || !strings.Contains(res.Stdout, "no changes") {
+		t.Fatalf("put: exit %d, stdout %q, stderr %q; want no changes", res.Code, res.Stdout, res.Stderr)
+	}
+	checkStored(t, name, text)
+	if after := versions(t, name); after != before {
+		t.Errorf("versions %d -> %d; want none written", before, after)
+	}
+}
+
+// TestPutDeadline proves --timeout bounds a write: a Secrets Manager that
+// never answers ends put at the deadline with 125 and a line naming it.
+func TestPutDeadline(t *testing.T) {
+	t.Parallel()
+	fake, _ := startSilentSM(t)
+	start := time.Now()
+	res := runSecretenv(t, fake.env(t), "A=1\n", "put", "app", "--from", "-", "--yes", "--timeout", "1s")
+	if res.Code != 125 || time.Since(start) > 10*time.Second {
+		t.Fatalf("exit %d after %v, want 125 soon after 1s; stderr %q", res.Code, time.Since(start), res.Stderr)
+	}
+	checkOneLine(t, res.Stderr, "app: no answer within the 1s deadline")
+}
+
+// writeFake is a Secrets Manager for the write path's failures: it answers
+// GetSecretValue with text (or, if text is "", ResourceNotFoundException)
+// and every write with write. ops counts calls by operation.
+type writeFake struct {
+	URL string
+	ops sync.Map // operation -> *atomic.Int64
+}
+
+func startWriteFake(t testing.TB, text string, write func(w http.ResponseWriter)) *writeFake {
+	t.Helper()
+	f := &writeFake{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		op := strings.TrimPrefix(r.Header.Get("X-Amz-Target"), "secretsmanager.")
+		n, _ := f.ops.LoadOrStore(op, new(atomic.Int64))
+		n.(*atomic.Int64).Add(1)
+		if op != "GetSecretValue" {
+			write(w)
+			return
+		}
+		if text == "" {
+			writeAWSError(w, 400, "ResourceNotFoundException")
+			return
+		}
+		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+		json.NewEncoder(w).Encode(map[string]any{
+			"ARN": "arn:aws:secretsmanager:us-east-1:123456789012:secret:app-AbCdEf", "Name": "app",
+			"SecretString": text, "VersionId": "00000000-0000-0000-0000-000000000001",
+		})
+	}))
+	t.Cleanup(func() {
+		srv.CloseClientConnections()
+		srv.Close()
+	})
+	f.URL = srv.URL
+	return f
+}
+
+func (f *writeFake) env(t testing.TB) []string {
+	return withEnv(baseEnv(t), "AWS_ENDPOINT_URL_SECRETS_MANAGER="+f.URL)
+}
+
+func (f *writeFake) count(op string) int64 {
+	n, ok := f.ops.Load(op)
+	if !ok {
+		return 0
+	}
+	return n.(*atomic.Int64).Load()
+}
+
+// TestPutWriteErrors proves each refused write is one line naming the AWS
+// error code and what to do, with exit 125.
+func TestPutWriteErrors(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		code, text, want string
+	}{
+		{"AccessDeniedException", `{"A":"1"}`, "access denied to PutSecretValue (AccessDeniedException); the role needs secretsmanager:PutSecretValue"},
+		{"AccessDeniedException", "", "access denied to CreateSecret (AccessDeniedException); the role needs secretsmanager:CreateSecret"},
+		{"ResourceExistsException", "", "someone else created the secret at the same moment (ResourceExistsException)"},
+		{"EncryptionFailure", `{"A":"1"}`, "cannot encrypt the secret (EncryptionFailure)"},
+		{"LimitExceededException", `{"A":"1"}`, "Secrets Manager refused the write (LimitExceededException)"},
+	}
+	for _, tc := range cases {
+		t.Run(fmt.Sprintf("%s exists=%v", tc.code, tc.text != ""), func(t *testing.T) {
+			t.Parallel()
+			fake := startWriteFake(t, tc.text, func(w http.ResponseWriter) { writeAWSError(w, 400, tc.code) })
+			res := runSecretenv(t, fake.env(t), "A=2\n", "put", "app", "--from", "-", "--yes")
+			if res.Code != 125 {
+				t.Fatalf("exit %d, want 125; stderr %q", res.Code, res.Stderr)
+			}
+			checkOneLine(t, res.Stderr, "secretenv: app: "+tc.want)
+		})
+	}
+}
+
+// TestPutRetrySameToken proves a retried write carries the same
+// ClientRequestToken, so a retry cannot create a second version.
+func TestPutRetrySameToken(t *testing.T) {
+	t.Parallel()
+	var tokens []string
+	var mu sync.Mutex
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var body struct{ ClientRequestToken string }
+		json.NewDecoder(r.Body).Decode(&body)
+		if r.Header.Get("X-Amz-Target") == "secretsmanager.GetSecretValue" {
+			w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+			json.NewEncoder(w).Encode(map[string]any{"Name": "app", "SecretString": `{"A":"1"}`, "VersionId": "v1"})
+			return
+		}
+		mu.Lock()
+		tokens = append(tokens, body.ClientRequestToken)
+		n := len(tokens)
+		mu.Unlock()
+		if n < 3 {
+			writeAWSError(w, 500, "InternalServiceError")
+			return
+		}
+		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+		json.NewEncoder(w).Encode(map[string]any{"Name": "app", "VersionId": body.ClientRequestToken})
+	}))
+	t.Cleanup(srv.Close)
+	res := runSecretenv(t, withEnv(baseEnv(t), "AWS_ENDPOINT_URL_SECRETS_MANAGER="+srv.URL), "A=2\n", "put", "app", "--from", "-", "--yes")
+	if res.Code != 0 {
+		t.Fatalf("exit %d, stderr %q", res.Code, res.Stderr)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(tokens) != 3 || tokens[0] == "" || tokens[1] != tokens[0] || tokens[2] != tokens[0] {
+		t.Errorf("PutSecretValue tokens %q; want three attempts with one token", tokens)
+	}
+	if !strings.Contains(res.Stdout, tokens[0]) {
+		t.Errorf("stdout %q does not name the version %s", res.Stdout, tokens[0])
+	}
+}
