@@ -1,0 +1,231 @@
+package integration
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// editEnv is baseEnv with a private TMPDIR, so a test can prove that edit
+// leaves no temporary file behind, and the editor set to editor.
+func editEnv(t *testing.T, editor string) (env []string, tmp string) {
+	tmp = filepath.Join(t.TempDir(), "tmp")
+	if err := os.Mkdir(tmp, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	return withEnv(baseEnv(t), "TMPDIR="+tmp, "EDITOR="+editor, "-VISUAL"), tmp
+}
+
+// checkEmpty asserts that edit removed its temporary directory.
+func checkEmpty(t *testing.T, tmp string) {
+	t.Helper()
+	entries, err := os.ReadDir(tmp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != 0 {
+		t.Errorf("TMPDIR holds %v after edit; want it empty", entries[0].Name())
+	}
+}
+
+// editorScript writes an executable sh script as the editor: $1 is the file.
+func editorScript(t *testing.T, body string) string {
+	return writeScript(t, t.TempDir(), "editor", "#!/bin/sh\n"+body+"\n", 0o755)
+}
+
+// TestEdit drives edit with scripted editors against moto: what it writes,
+// what it prints, its exit status, and that TMPDIR is empty afterwards.
+func TestEdit(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name    string
+		initial string // "" means the secret does not exist
+		editor  string // script body, or with a "cmd:" prefix an EDITOR value where %s is a script of the body after the first newline
+		args    []string
+		env     []string
+		code    int
+		stdout  string // substring
+		stderr  string // substring; "" means empty
+		want    string // stored afterwards; "" means it does not exist
+		newVer  bool
+	}{
+		{name: "change a value", initial: `{"A":"1","B":"x"}`, editor: `sed -i 's/"x"/"y"/' "$1"`, args: []string{"--yes"},
+			stdout: "changed: B\n", want: `{"A":"1","B":"y"}`, newVer: true},
+		{name: "values kept as written", initial: `{"S":"s","N":1.50,"O":{"x": [1, 2]}}`, editor: `sed -i 's/"s"/"t"/' "$1"`, args: []string{"--yes"},
+			stdout: "changed: S\n", want: `{"N":1.50,"O":{"x": [1, 2]},"S":"t"}`, newVer: true},
+		{name: "add and remove", initial: `{"A":"1","B":"2"}`, editor: `printf '{"B": "2", "C": "3"}' > "$1"`, args: []string{"--yes"},
+			stdout: "added:   C\nremoved: A\n", want: `{"B":"2","C":"3"}`, newVer: true},
+		{name: "editor with arguments", initial: `{"A":"1"}`, editor: "cmd:sh %s --wait\n" + `[ "$1" = --wait ] && sed -i 's/"1"/"2"/' "$2"`, args: []string{"--yes"},
+			want: `{"A":"2"}`, newVer: true},
+		{name: "VISUAL before EDITOR", initial: `{"A":"1"}`, editor: "cmd:false\n", env: []string{"VISUAL=" + "%s"}, args: []string{"--yes"},
+			want: `{"A":"2"}`, newVer: true},
+		{name: "no change", initial: `{"A":"1"}`, editor: "exit 0", stdout: "no changes", want: `{"A":"1"}`},
+		{name: "same values respaced", initial: `{"A":"1"}`, editor: `printf '{"A":"1"}' > "$1"`, stdout: "no changes", want: `{"A":"1"}`},
+		{name: "editor fails", initial: `{"A":"1"}`, editor: `sed -i 's/"1"/"2"/' "$1"; exit 3`, args: []string{"--yes"},
+			code: 1, stderr: "the editor", want: `{"A":"1"}`},
+		{name: "editor not found", initial: `{"A":"1"}`, editor: "cmd:/nonexistent/editor\n", args: []string{"--yes"},
+			code: 1, stderr: "cannot start the editor", want: `{"A":"1"}`},
+		{name: "invalid JSON without a terminal", initial: `{"A":"1"}`, editor: `printf '{\n"A": "1"\n"B": 2\n}' > "$1"`, args: []string{"--yes"},
+			code: 125, stderr: "line 3, column", want: `{"A":"1"}`},
+		{name: "loader key refused", initial: `{"A":"1"}`, editor: `printf '{\n"A": "1",\n"LD_PRELOAD": "x"\n}' > "$1"`, args: []string{"--yes"},
+			code: 125, stderr: "line 3: key LD_PRELOAD changes how programs load code", want: `{"A":"1"}`},
+		{name: "no terminal and no --yes", initial: `{"A":"1"}`, editor: `sed -i 's/"1"/"2"/' "$1"`,
+			code: 125, stdout: "changed: A\n", stderr: "pass --yes", want: `{"A":"1"}`},
+		{name: "create if missing", editor: `printf '{"B": "2", "A": 1.50}' > "$1"`, args: []string{"--yes", "--description", "made by edit", "--kms-key-id", "alias/app"},
+			stdout: "added:   A\nadded:   B\n", stderr: "does not exist yet", want: `{"A":1.50,"B":"2"}`, newVer: true},
+		{name: "private file", initial: `{"A":"1"}`, editor: `[ "$(stat -c %a "$(dirname "$1")") $(stat -c %a "$1")" = "700 600" ] && sed -i 's/"1"/"2"/' "$1"`, args: []string{"--yes"},
+			want: `{"A":"2"}`, newVer: true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			name := secretName(t, "app")
+			if tc.initial != "" {
+				createSecret(t, "us-east-1", name, tc.initial)
+			}
+			editor, extra := tc.editor, tc.env
+			if rest, ok := strings.CutPrefix(tc.editor, "cmd:"); ok {
+				value, body, _ := strings.Cut(rest, "\n")
+				script := editorScript(t, body)
+				if tc.name == "VISUAL before EDITOR" {
+					script = editorScript(t, `sed -i 's/"1"/"2"/' "$1"`)
+					extra = []string{"VISUAL=" + script}
+				}
+				editor = strings.ReplaceAll(value, "%s", script)
+			} else {
+				editor = editorScript(t, tc.editor)
+			}
+			env, tmp := editEnv(t, editor)
+			before := 0
+			if tc.initial != "" {
+				before = versions(t, name)
+			}
+			res := runSecretenv(t, withEnv(env, extra...), "", append([]string{"edit", name}, tc.args...)...)
+			if res.Code != tc.code {
+				t.Fatalf("exit %d, want %d; stdout %q stderr %q", res.Code, tc.code, res.Stdout, res.Stderr)
+			}
+			if !strings.Contains(res.Stdout, tc.stdout) {
+				t.Errorf("stdout %q lacks %q", res.Stdout, tc.stdout)
+			}
+			if (tc.stderr == "") != (res.Stderr == "") || !strings.Contains(res.Stderr, tc.stderr) {
+				t.Errorf("stderr %q, want %q", res.Stderr, tc.stderr)
+			}
+			checkEmpty(t, tmp)
+			if tc.want == "" {
+				if _, _, ok := stored(t, name); ok {
+					t.Errorf("%s was created", name)
+				}
+				return
+			}
+			checkStored(t, name, tc.want)
+			if tc.initial == "" {
+				checkCreatedWith(t, name, "alias/app", "made by edit")
+				return
+			}
+			if grew := versions(t, name) > before; grew != tc.newVer {
+				t.Errorf("new version written: %v, want %v", grew, tc.newVer)
+			}
+		})
+	}
+}
+
+// waitFor polls until path exists, failing the test after 20 s.
+func waitFor(t *testing.T, path string) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		if _, err := os.Stat(path); err == nil {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("%s did not appear within 20s", path)
+}
+
+// TestEditConcurrentWrite writes a new version while the editor is open:
+// edit must refuse to save over it, name the key the other writer
+// changed, and leave their version current.
+func TestEditConcurrentWrite(t *testing.T) {
+	t.Parallel()
+	name := secretName(t, "app")
+	createSecret(t, "us-east-1", name, `{"A":"1","B":"2"}`)
+	sync := t.TempDir()
+	opened, saved := filepath.Join(sync, "opened"), filepath.Join(sync, "go")
+	editor := editorScript(t, `touch `+opened+`
+while [ ! -e `+saved+` ]; do sleep 0.02; done
+sed -i 's/"1"/"10"/' "$1"`)
+	env, tmp := editEnv(t, editor)
+	done := make(chan result, 1)
+	go func() { done <- runSecretenv(t, env, "", "edit", name, "--yes") }()
+	waitFor(t, opened)
+	putValue(t, name, `{"A":"1","B":"3"}`)
+	writeFile(t, saved, "")
+	res := <-done
+	if res.Code != 125 {
+		t.Fatalf("exit %d, want 125; stdout %q stderr %q", res.Code, res.Stdout, res.Stderr)
+	}
+	checkOneLine(t, res.Stderr, "someone else wrote a new version since it was read (they changed key B); nothing written")
+	checkStored(t, name, `{"A":"1","B":"3"}`)
+	checkEmpty(t, tmp)
+}
+
+// TestEditStopSignals sends SIGINT (Ctrl-C from a supervisor or kill) and
+// SIGTERM to secretenv while the editor runs: secretenv passes it to the
+// editor, writes nothing, exits 128+N, and leaves TMPDIR empty and no
+// editor behind.
+func TestEditStopSignals(t *testing.T) {
+	t.Parallel()
+	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP} {
+		t.Run(sig.String(), func(t *testing.T) {
+			t.Parallel()
+			name := secretName(t, "app")
+			createSecret(t, "us-east-1", name, `{"A":"1"}`)
+			sync := t.TempDir()
+			pidFile := filepath.Join(sync, "pid")
+			// The editor changes the file, then waits: a signal must still
+			// write nothing.
+			editor := editorScript(t, `sed -i 's/"1"/"2"/' "$1"
+echo $$ > `+pidFile+`.tmp && mv `+pidFile+`.tmp `+pidFile+`
+exec sleep 30`)
+			env, tmp := editEnv(t, editor)
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			cmd := exec.CommandContext(ctx, bin, "edit", name, "--yes")
+			cmd.Env = env
+			var stdout, stderr bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &stdout, &stderr
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+			waitFor(t, pidFile)
+			cmd.Process.Signal(sig)
+			start := time.Now()
+			err := cmd.Wait()
+			var ee *exec.ExitError
+			if !errors.As(err, &ee) || ee.ExitCode() != 128+int(sig) {
+				t.Fatalf("wait: %v, want exit %d; stderr %q", err, 128+int(sig), stderr.String())
+			}
+			if time.Since(start) > 4*time.Second {
+				t.Errorf("secretenv took %v to stop", time.Since(start))
+			}
+			checkOneLine(t, stderr.String(), "nothing written")
+			checkStored(t, name, `{"A":"1"}`)
+			checkEmpty(t, tmp)
+			text, _ := os.ReadFile(pidFile)
+			pid, _ := strconv.Atoi(strings.TrimSpace(string(text)))
+			if pid > 0 && syscall.Kill(pid, 0) == nil {
+				syscall.Kill(pid, syscall.SIGKILL)
+				t.Errorf("the editor (pid %d) outlived secretenv", pid)
+			}
+		})
+	}
+}
