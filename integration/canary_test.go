@@ -457,3 +457,159 @@ func templateFile(name, text, secret string) canarySetup {
 		return env, []string{"--only-keys-from", path}
 	}
 }
+
+// writeCase is one run of edit or put with the canary somewhere in the
+// secret, the file, the editor's text or a response.
+type writeCase struct {
+	name  string
+	code  int // the exit status the run must have
+	setup func(t *testing.T) (env []string, stdin string, args []string)
+}
+
+// putFrom runs put with text on stdin (format json or dotenv) on a secret
+// holding initial in moto ("" for none).
+func putFrom(initial, format, text string, extra ...string) func(t *testing.T) ([]string, string, []string) {
+	return func(t *testing.T) ([]string, string, []string) {
+		name := secretName(t, "app")
+		if initial != "" {
+			createSecret(t, "us-east-1", name, initial)
+		}
+		return baseEnv(t), text, append([]string{"put", name, "--from", "-", "--format", format}, extra...)
+	}
+}
+
+// editWith runs edit on a secret holding initial with an editor script.
+func editWith(initial, script string, extra ...string) func(t *testing.T) ([]string, string, []string) {
+	return func(t *testing.T) ([]string, string, []string) {
+		name := secretName(t, "app")
+		if initial != "" {
+			createSecret(t, "us-east-1", name, initial)
+		}
+		env, _ := editEnv(t, editorScript(t, script))
+		return withEnv(env, "CANARY="+canary), "", append([]string{"edit", name}, extra...)
+	}
+}
+
+// writeFakeWith runs put against a fake holding a secret with the canary
+// that answers writes with handle.
+func writeFakeWith(exists bool, handle func(w http.ResponseWriter)) func(t *testing.T) ([]string, string, []string) {
+	return func(t *testing.T) ([]string, string, []string) {
+		text := ""
+		if exists {
+			text = `{"OLD":"` + canary + `"}`
+		}
+		fake := startWriteFake(t, text, handle)
+		return fake.env(t), `{"NEW":"` + canary + `"}`, []string{"put", "app", "--from", "-", "--format", "json", "--yes", "--timeout", "1s"}
+	}
+}
+
+// readFails runs cmd (edit or put) against a fake whose every answer,
+// the first read included, is handle.
+func readFails(cmd string, handle func(w http.ResponseWriter)) func(t *testing.T) ([]string, string, []string) {
+	return func(t *testing.T) ([]string, string, []string) {
+		fake := startFakeSM(t, func(w http.ResponseWriter, _ getSecretValueRequest, _ int64) { handle(w) })
+		env, _ := editEnv(t, "true")
+		env = withEnv(env, "AWS_ENDPOINT_URL_SECRETS_MANAGER="+fake.URL)
+		if cmd == "put" {
+			return env, `{"A":"` + canary + `"}`, []string{"put", "app", "--from", "-", "--format", "json", "--yes", "--timeout", "1s"}
+		}
+		return env, "", []string{"edit", "app", "--yes", "--timeout", "1s"}
+	}
+}
+
+// TestNoCanaryLeaksWrite walks edit's and put's failure paths, and their
+// successes without --show-values, with the canary in every value, and
+// searches all output for it, plainly and with --verbose.
+func TestNoCanaryLeaksWrite(t *testing.T) {
+	t.Parallel()
+	longKey := strings.Repeat("k", 64) + canary
+	old := `{"A":"` + canary + `1","B":"x"}`
+	cases := []writeCase{
+		// put: what it reads
+		{"put: JSON truncated", 125, putFrom(old, "json", `{"A":"`+canary)},
+		{"put: JSON bare word", 125, putFrom(old, "json", `{"A":`+canary+`}`)},
+		{"put: JSON trailing comma", 125, putFrom(old, "json", `{"A":"`+canary+`",}`)},
+		{"put: JSON bad escape", 125, putFrom(old, "json", `{"A":"`+canary+`\q"}`)},
+		{"put: JSON data after", 125, putFrom(old, "json", `{"A":"x"}`+canary)},
+		{"put: JSON not an object", 125, putFrom(old, "json", `"`+canary+`"`)},
+		{"put: JSON duplicate key", 125, putFrom(old, "json", `{"A":"`+canary+`","A":"`+canary+`"}`)},
+		{"put: JSON long bad key", 125, putFrom(old, "json", `{"`+longKey+`":"x"}`)},
+		{"put: dotenv bad line", 125, putFrom(old, "dotenv", canary+"\n")},
+		{"put: dotenv interpolation", 125, putFrom(old, "dotenv", `A="`+canary+`$X"`+"\n")},
+		{"put: dotenv unknown escape", 125, putFrom(old, "dotenv", `A="`+canary+`\q"`+"\n")},
+		{"put: dotenv unclosed quote", 125, putFrom(old, "dotenv", `A='`+canary+"\n")},
+		{"put: dotenv text after quote", 125, putFrom(old, "dotenv", `A='x' `+canary+"\n")},
+		{"put: not UTF-8", 125, putFrom(old, "dotenv", "A='"+canary+"\xff'\n", "--yes")},
+		{"put: NUL", 125, putFrom(old, "json", `{"A":"`+canary+`\u0000"}`, "--yes")},
+		{"put: loader key", 125, putFrom(old, "json", `{"LD_PRELOAD":"`+canary+`"}`, "--yes")},
+		{"put: too big", 125, putFrom(old, "json", `{"A":"`+strings.Repeat("v", 70000)+canary+`"}`, "--yes")},
+		{"put: no terminal, no --yes", 125, putFrom(old, "json", `{"A":"`+canary+`2","C":"`+canary+`3"}`)},
+		// put: what it finds stored
+		{"put: stored secret not JSON", 125, putFrom(`{"A":"`+canary, "json", `{"B":"x"}`, "--yes")},
+		{"put: stored secret not an object", 125, putFrom(`["`+canary+`"]`, "json", `{"B":"x"}`, "--yes")},
+		// put: what AWS answers
+		{"put: GetSecretValue AccessDenied", 125, readFails("put", awsError(400, "AccessDeniedException"))},
+		{"put: GetSecretValue garbled 200", 125, readFails("put", raw(200, `{"Name":"app","SecretString":"{\"A\":\"`+canary))},
+		{"put: GetSecretValue HTML page", 125, readFails("put", raw(502, "<html>"+canary+"</html>"))},
+		{"edit: GetSecretValue AccessDenied", 125, readFails("edit", awsError(400, "AccessDeniedException"))},
+		{"edit: GetSecretValue garbled 200", 125, readFails("edit", raw(200, `{"Name":"app","SecretString":"{\"A\":\"`+canary))},
+		{"put: PutSecretValue AccessDenied", 125, writeFakeWith(true, awsError(400, "AccessDeniedException"))},
+		{"put: PutSecretValue unknown code", 125, writeFakeWith(true, awsError(400, "SomethingNewException"))},
+		{"put: PutSecretValue 500 until the deadline", 125, writeFakeWith(true, awsError(500, "InternalServiceError"))},
+		{"put: PutSecretValue HTML page", 125, writeFakeWith(true, raw(502, "<html>"+canary+"</html>"))},
+		{"put: PutSecretValue garbled 200", 125, writeFakeWith(true, raw(200, `{"Name":"`+canary))},
+		{"put: CreateSecret error body", 125, writeFakeWith(false, awsError(400, "EncryptionFailure"))},
+		{"put: CreateSecret exists", 125, writeFakeWith(false, awsError(400, "ResourceExistsException"))},
+		// put: successes print names only
+		{"put: written", 0, putFrom(old, "json", `{"A":"`+canary+`2","C":"`+canary+`3"}`, "--yes")},
+		{"put: dry-run", 0, putFrom(old, "json", `{"A":"`+canary+`2","C":"`+canary+`3"}`, "--dry-run", "--delete-key", "B")},
+		{"put: created", 0, putFrom("", "dotenv", "A='"+canary+"'\n", "--yes")},
+		{"put: no changes", 0, putFrom(old, "json", old)},
+		// edit
+		{"edit: invalid JSON saved", 125, editWith(old, `printf '{"A": "%s"\n"B": 1}' "$CANARY" > "$1"`, "--yes")},
+		{"edit: bare word saved", 125, editWith(old, `printf '{"A": %s}' "$CANARY" > "$1"`, "--yes")},
+		{"edit: loader key saved", 125, editWith(old, `printf '{"BASH_ENV": "%s"}' "$CANARY" > "$1"`, "--yes")},
+		{"edit: long bad key saved", 125, editWith(old, `printf '{"%s": "x"}' "`+longKey+`" > "$1"`, "--yes")},
+		{"edit: not an object saved", 125, editWith(old, `printf '["%s"]' "$CANARY" > "$1"`, "--yes")},
+		{"edit: no terminal, no --yes", 125, editWith(old, `printf '{"A": "%s2", "C": "%s3"}' "$CANARY" "$CANARY" > "$1"`)},
+		{"edit: editor fails", 1, editWith(old, `printf '{"A": "%s2"}' "$CANARY" > "$1"; exit 3`, "--yes")},
+		{"edit: stored secret not JSON", 125, editWith(`{"A":"`+canary, `exit 0`, "--yes")},
+		{"edit: written", 0, editWith(old, `printf '{"A": "%s2", "C": "%s3"}' "$CANARY" "$CANARY" > "$1"`, "--yes")},
+		{"edit: created", 0, editWith("", `printf '{"A": "%s2"}' "$CANARY" > "$1"`, "--yes")},
+		{"edit: no changes", 0, editWith(old, `exit 0`, "--yes")},
+	}
+	forms := canaryForms()
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			for _, verbose := range []bool{false, true} {
+				t.Run(fmt.Sprintf("verbose=%v", verbose), func(t *testing.T) {
+					t.Parallel()
+					env, stdin, args := tc.setup(t)
+					if verbose {
+						args = append(args, "--verbose")
+					}
+					res := runSecretenv(t, env, stdin, args...)
+					if res.Code != tc.code {
+						t.Errorf("verbose %v: exit %d, want %d; stderr %q", verbose, res.Code, tc.code, res.Stderr)
+					}
+					if tc.code != 0 && !strings.Contains(res.Stderr, "secretenv: ") {
+						t.Errorf("verbose %v: no error line in %q", verbose, res.Stderr)
+					}
+					out := res.Stdout + res.Stderr
+					for _, f := range forms {
+						if strings.Contains(out, f) {
+							t.Errorf("verbose %v: output holds the canary as %q:\n%s", verbose, f, out)
+						}
+					}
+					if !verbose && tc.code != 0 {
+						checkOneLine(t, res.Stderr)
+					}
+					if verbose && strings.Contains(out, "SDK ") {
+						t.Errorf("the SDK logged:\n%s", out)
+					}
+				})
+			}
+		})
+	}
+}
