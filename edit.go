@@ -34,7 +34,9 @@ const editorGrace = 5 * time.Second
 
 func runEdit(ctx context.Context, inv *invocation) error {
 	v, _ := writeTarget("edit", inv.args) // checked already
-	ctx, stop := stopOnSignal(ctx)
+	// SIGQUIT too (Ctrl-\ at a question): the runtime's default, a
+	// goroutine dump and exit, would leave the temporary file behind.
+	ctx, stop := stopOnSignal(ctx, syscall.SIGQUIT)
 	defer stop()
 
 	readCtx, cancel := context.WithTimeout(ctx, inv.opts.timeout)
@@ -46,6 +48,9 @@ func runEdit(ctx context.Context, inv *invocation) error {
 	base, err := readCurrent(readCtx, store, v)
 	if err != nil {
 		return signalled(ctx, err)
+	}
+	if err := base.readable(); err != nil {
+		return err
 	}
 	if !base.exists {
 		fmt.Fprintf(inv.stderr, "secretenv: %s does not exist yet; it is created when you save\n", v)

@@ -73,6 +73,11 @@ func runPut(ctx context.Context, inv *invocation) error {
 	if err != nil {
 		return signalled(ctx, err)
 	}
+	if !inv.opts.replace {
+		if err := base.readable(); err != nil {
+			return err
+		}
+	}
 	next := mergeDocuments(base.doc, file, inv.opts.deleteKeys, inv.opts.replace)
 	next, changes, err := prepare(base, next, nil, inv.opts.allowKeys)
 	if err != nil {

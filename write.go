@@ -58,7 +58,9 @@ type current struct {
 	exists    bool
 	versionID string
 	doc       document
-	lines     map[string]int
+	// unreadable says why the stored version is not a JSON object of
+	// KEY: value (doc is then empty); only put --replace writes over it.
+	unreadable error
 }
 
 // readCurrent reads the secret's current value and VersionId. A secret that
@@ -77,17 +79,30 @@ func readCurrent(ctx context.Context, store *secretStore, v secretVersion) (curr
 		}
 		return current{}, describeFetchError(ctx, v, region, store.timeout, tr, withLastError(ctx, err, tr))
 	}
+	cur := current{exists: true, versionID: aws.ToString(out.VersionId), doc: document{}}
 	if out.SecretString == nil {
-		return current{}, fmt.Errorf("%s: the secret has only SecretBinary; edit and put write JSON text only", v)
+		cur.unreadable = fmt.Errorf("%s: the secret has only SecretBinary, not JSON text", v)
+		return cur, nil
 	}
-	doc, lines, err := parseDocument([]byte(*out.SecretString))
-	if errors.Is(err, errNotObject) {
-		return current{}, fmt.Errorf("%s: the stored secret is not a JSON object of KEY: value; fix it with put --replace", v)
+	doc, _, err := parseDocument([]byte(*out.SecretString))
+	switch {
+	case errors.Is(err, errNotObject):
+		cur.unreadable = fmt.Errorf("%s: the stored secret is not a JSON object of KEY: value", v)
+	case err != nil:
+		cur.unreadable = fmt.Errorf("%s: the stored secret is not valid JSON (%v)", v, err)
+	default:
+		cur.doc = doc
 	}
-	if err != nil {
-		return current{}, fmt.Errorf("%s: the stored secret is not valid JSON (%v); fix it with put --replace", v, err)
+	return cur, nil
+}
+
+// readable refuses a stored secret that is not a JSON object; put
+// --replace, which does not need it, writes over it instead.
+func (c current) readable() error {
+	if c.unreadable != nil {
+		return fmt.Errorf("%w; replace it whole with put --replace", c.unreadable)
 	}
-	return current{exists: true, versionID: aws.ToString(out.VersionId), doc: doc, lines: lines}, nil
+	return nil
 }
 
 // apiCode is the AWS error code in err's chain, or "".
@@ -381,6 +396,9 @@ func raceError(v secretVersion, base, now current) error {
 	if !now.exists {
 		return fmt.Errorf("%s: someone else deleted the secret since it was read; %s", v, what)
 	}
+	if now.unreadable != nil {
+		return fmt.Errorf("%s: someone else wrote a new version since it was read (not a JSON object); %s", v, what)
+	}
 	var keys []string
 	for _, c := range diffDocuments(base.doc, now.doc) {
 		keys = append(keys, c.key)
@@ -431,11 +449,14 @@ func describeWriteError(ctx context.Context, store *secretStore, v secretVersion
 }
 
 // stopOnSignal returns ctx cancelled with a signalError when a stop signal
-// (SIGTERM, SIGINT, SIGHUP) arrives, so that every wait ends and every
+// (SIGTERM, SIGINT, SIGHUP, and extra) arrives, so that every wait ends and every
 // deferred clean-up runs; stop ends the watch.
-func stopOnSignal(ctx context.Context) (_ context.Context, stop func()) {
+func stopOnSignal(ctx context.Context, extra ...os.Signal) (_ context.Context, stop func()) {
 	ctx, cancel := context.WithCancelCause(ctx)
 	ch := notifyStop()
+	if len(extra) > 0 { // Notify with no signals would relay every signal
+		signal.Notify(ch, extra...)
+	}
 	go func() {
 		select {
 		case sig := <-ch:
