@@ -6,13 +6,10 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"os/signal"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
-
-	"golang.org/x/sys/unix"
 )
 
 // editCmd opens a secret in the person's editor as pretty JSON, like
@@ -185,7 +182,10 @@ func runEditor(ctx context.Context, inv *invocation, v secretVersion, path strin
 		return &exitError{exitDeclined, fmt.Errorf("%s: cannot start the editor %q: %v; set VISUAL or EDITOR; nothing written", v, editor, unwrapExec(err))}
 	}
 	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
+	go func() {
+		waitEditor(cmd.Process.Pid, tty, foreground)
+		done <- cmd.Wait()
+	}()
 	var err error
 	select {
 	case err = <-done:
@@ -197,6 +197,7 @@ func runEditor(ctx context.Context, inv *invocation, v secretVersion, path strin
 		}
 		pgid := cmd.Process.Pid
 		syscall.Kill(-pgid, sig.(syscall.Signal))
+		syscall.Kill(-pgid, syscall.SIGCONT) // a stopped editor (Ctrl-Z) acts on it only when continued
 		select {
 		case <-done:
 		case <-time.After(editorGrace):
@@ -244,26 +245,4 @@ func unwrapExec(err error) error {
 		return ee.Err
 	}
 	return err
-}
-
-// foregroundTerminal returns stdin's descriptor when stdin is a terminal
-// whose foreground process group is secretenv's: only then may the editor
-// be given the terminal (a background secretenv must not take it).
-func foregroundTerminal(stdin any) (int, bool) {
-	f, ok := stdin.(*os.File)
-	if !ok || !isTerminal(f) {
-		return 0, false
-	}
-	fd := int(f.Fd())
-	pgrp, err := unix.IoctlGetInt(fd, unix.TIOCGPGRP)
-	return fd, err == nil && pgrp == unix.Getpgrp()
-}
-
-// reclaimTerminal makes secretenv's process group the terminal's foreground
-// group again once the editor has exited. A background group that does so
-// gets SIGTTOU, which would stop secretenv, so it is ignored meanwhile.
-func reclaimTerminal(fd int) {
-	signal.Ignore(syscall.SIGTTOU)
-	defer signal.Reset(syscall.SIGTTOU)
-	unix.IoctlSetPointerInt(fd, unix.TIOCSPGRP, unix.Getpgrp())
 }

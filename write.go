@@ -15,7 +15,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/smithy-go"
-	"golang.org/x/sys/unix"
 )
 
 // This file is the write path that edit and put share: validate with the
@@ -175,16 +174,6 @@ func printChanges(w io.Writer, changes []change, showValues bool) error {
 // changesText is "1 change" or "N changes".
 func changesText(n int) string {
 	return fmt.Sprintf("%d %s", n, plural(n, "change", "changes"))
-}
-
-// isTerminal reports whether r is a terminal: questions are asked only then.
-func isTerminal(r io.Reader) bool {
-	f, ok := r.(*os.File)
-	if !ok {
-		return false
-	}
-	_, err := unix.IoctlGetTermios(int(f.Fd()), unix.TCGETS)
-	return err == nil
 }
 
 // ask asks a yes/no question on the terminal; def is the answer to an

@@ -143,3 +143,41 @@ func TestEditTerminalCtrlC(t *testing.T) {
 	checkStored(t, name, `{"A":"1"}`)
 	checkEmpty(t, tmp)
 }
+
+// TestEditTerminalSuspend presses Ctrl-Z in the editor under an interactive
+// shell: the shell must see the job stopped (not a hung terminal), and fg
+// must give the editor back the terminal and continue it; the edit then
+// completes.
+func TestEditTerminalSuspend(t *testing.T) {
+	t.Parallel()
+	if _, err := exec.LookPath("bash"); err != nil {
+		t.Skip("bash is not installed: this test needs a shell with job control")
+	}
+	name := secretName(t, "app")
+	createSecret(t, "us-east-1", name, `{"A":"1"}`)
+	// The editor reads the terminal, as a real one does: a background
+	// process group that tries gets SIGTTIN and stops, so the answer gets
+	// through only if the editor holds the terminal after fg.
+	editor := editorScript(t, `echo EDITING; read answer; [ "$answer" = go ] && sed -i 's/"1"/"2"/' "$1"`)
+	env, tmp := editEnv(t, editor)
+	env = withEnv(env, "SECRETENV="+bin, "PS1=$ ")
+	term := startTerminal(t, env, "exec bash --norc --noprofile -i")
+	term.waitFor("$ ")
+	// One command a line: bash would run the rest of a list at once when
+	// the job stops.
+	term.keys(`"$SECRETENV" edit `+name+` --yes`, "Enter")
+	term.waitFor("EDITING")
+	term.keys("C-z")
+	term.waitFor("Stopped")
+	term.keys("fg", "Enter")
+	term.waitFor("$ fg\n")
+	term.keys("go", "Enter")
+	term.waitFor(name + ": wrote 1 change")
+	term.keys(`echo "EXIT=$?"`, "Enter")
+	screen := term.waitFor("EXIT=")
+	if !strings.Contains(screen, "EXIT=0") {
+		t.Fatalf("edit did not exit 0 after fg; the terminal shows:\n%s", screen)
+	}
+	checkStored(t, name, `{"A":"2"}`)
+	checkEmpty(t, tmp)
+}

@@ -1,0 +1,13 @@
+//go:build darwin || dragonfly || freebsd || netbsd || openbsd
+
+package main
+
+import "golang.org/x/sys/unix"
+
+// ioctlReadTermios reads a terminal's settings: it fails unless the
+// descriptor is a terminal.
+const ioctlReadTermios = unix.TIOCGETA
+
+// waitEditor returns at once: cmd.Wait waits for the editor. Ctrl-Z in
+// the editor is handled on Linux only (terminal_linux.go).
+func waitEditor(pid, tty int, foreground bool) {}

@@ -1,0 +1,54 @@
+//go:build unix
+
+package main
+
+import (
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+)
+
+// This file is about the terminal: whether stdin is one (questions are
+// asked only then), and handing it to the editor and back, as a shell hands
+// it to a job.
+
+// isTerminal reports whether r is a terminal.
+func isTerminal(r io.Reader) bool {
+	f, ok := r.(*os.File)
+	if !ok {
+		return false
+	}
+	_, err := unix.IoctlGetTermios(int(f.Fd()), ioctlReadTermios)
+	return err == nil
+}
+
+// foregroundTerminal returns stdin's descriptor when stdin is a terminal
+// whose foreground process group is secretenv's: only then may the editor
+// be given the terminal (a background secretenv must not take it).
+func foregroundTerminal(stdin io.Reader) (int, bool) {
+	f, ok := stdin.(*os.File)
+	if !ok || !isTerminal(f) {
+		return 0, false
+	}
+	fd := int(f.Fd())
+	pgrp, err := unix.IoctlGetInt(fd, unix.TIOCGPGRP)
+	return fd, err == nil && pgrp == unix.Getpgrp()
+}
+
+// reclaimTerminal makes secretenv's process group the terminal's foreground
+// group again once the editor has exited or stopped.
+func reclaimTerminal(fd int) {
+	setForeground(fd, unix.Getpgrp())
+}
+
+// setForeground makes pgrp the terminal's foreground group. A background
+// group that does so gets SIGTTOU, which would stop secretenv, so it is
+// ignored meanwhile.
+func setForeground(fd, pgrp int) {
+	signal.Ignore(syscall.SIGTTOU)
+	defer signal.Reset(syscall.SIGTTOU)
+	unix.IoctlSetPointerInt(fd, unix.TIOCSPGRP, pgrp)
+}
