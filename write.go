@@ -319,6 +319,10 @@ func prepare(base current, next document, lines map[string]int, allowKeys []stri
 
 // apply shows the changes, asks, and writes. dryRun stops after the list.
 func apply(ctx context.Context, inv *invocation, store *secretStore, v secretVersion, base current, next document, changes []change, dryRun bool) error {
+	if base.exists && (inv.opts.kmsKeyID != "" || inv.opts.description != "") {
+		// A note, not an error: a script that creates if missing runs twice.
+		fmt.Fprintf(inv.stderr, "secretenv: %s exists, so --kms-key-id and --description are not used (they apply when a secret is created); change them with aws secretsmanager update-secret\n", v)
+	}
 	if len(changes) == 0 {
 		_, err := fmt.Fprintf(inv.stdout, "%s: no changes\n", v)
 		return err

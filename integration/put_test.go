@@ -110,6 +110,8 @@ func TestPut(t *testing.T) {
 		{name: "show-values", initial: `{"A":"1","B":"x"}`, files: map[string]string{"f.env": "A=2\nC='new\"q'\n"},
 			args:   []string{"--from", "f.env", "--dry-run", "--show-values", "--delete-key", "B"},
 			stdout: []string{"added:   C = \"new\\\"q\"\n", "removed: B (was \"x\")\n", "changed: A: \"1\" -> \"2\"\n"}, want: `{"A":"1","B":"x"}`},
+		{name: "description of a secret that exists", initial: `{"A":"1"}`, files: map[string]string{"f.env": "A=1\n"},
+			args: []string{"--from", "f.env", "--description", "d"}, stdout: []string{"no changes"}, stderr: "exists, so --kms-key-id and --description are not used", want: `{"A":"1"}`},
 		{name: "no changes", initial: `{"A":"1","N":1.50}`, files: map[string]string{"f.env": "A=1\nN=1.50\n"},
 			args: []string{"--from", "f.env"}, stdout: []string{"no changes"}, want: `{"A":"1","N":1.50}`},
 		{name: "create if missing", files: map[string]string{"f.env": "# app\nexport B=\"two\\nlines\"\nA=1\n"},
