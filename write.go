@@ -438,6 +438,14 @@ func describeWriteError(ctx context.Context, store *secretStore, v secretVersion
 	case "InvalidParameterException", "ValidationException":
 		return fmt.Errorf("%s: Secrets Manager refused a parameter of %s (%s); check --kms-key-id, --description and the name", v, op, code)
 	}
+	if late(ctx) && tr.attempts > 0 {
+		// A request sent may have been carried out: a second run would then
+		// find the version changed and name the keys "someone else" changed.
+		return fmt.Errorf("%w; the %s may have reached Secrets Manager, so check the secret's current version before running again", describeFetchError(ctx, v, region, store.timeout, tr, err), op)
+	}
+	if code == "" && errors.As(err, new(*smithy.DeserializationError)) {
+		return fmt.Errorf("%s: Secrets Manager sent a response that is not valid for %s; check AWS_ENDPOINT_URL_SECRETS_MANAGER or any proxy in between; the write may have happened, so check the secret's versions before trying again", v, op)
+	}
 	return describeFetchError(ctx, v, region, store.timeout, tr, err)
 }
 

@@ -366,3 +366,17 @@ func TestPutRetrySameToken(t *testing.T) {
 		t.Errorf("stdout %q does not name the version %s", res.Stdout, tokens[0])
 	}
 }
+
+// TestPutWriteDeadline holds PutSecretValue unanswered past --timeout: the
+// line says the write may have happened, since the request was sent.
+func TestPutWriteDeadline(t *testing.T) {
+	t.Parallel()
+	release := make(chan struct{})
+	fake := startWriteFake(t, `{"A":"1"}`, func(w http.ResponseWriter) { <-release })
+	t.Cleanup(func() { close(release) }) // before the server closes: cleanups run last first
+	res := runSecretenv(t, fake.env(t), "A=2\n", "put", "app", "--from", "-", "--yes", "--timeout", "1s")
+	if res.Code != 125 {
+		t.Fatalf("exit %d, want 125; stderr %q", res.Code, res.Stderr)
+	}
+	checkOneLine(t, res.Stderr, "app: no answer within the 1s deadline", "the PutSecretValue may have reached Secrets Manager")
+}
