@@ -35,12 +35,19 @@ func runEdit(ctx context.Context, inv *invocation) error {
 	// goroutine dump and exit, would leave the temporary file behind.
 	ctx, stop := stopOnSignal(ctx, syscall.SIGQUIT)
 	defer stop()
+	rules, err := newWriteRules(inv.opts)
+	if err != nil {
+		return err
+	}
 
 	readCtx, cancel := context.WithTimeout(ctx, inv.opts.timeout)
 	defer cancel()
 	store, err := newSecretStore(readCtx, inv.opts.region, inv.opts.timeout, inv.log)
 	if err != nil {
 		return signalled(ctx, err)
+	}
+	if err := store.checkSetup(inv.opts.region, inv.environ); err != nil {
+		return err
 	}
 	base, err := readCurrent(readCtx, store, v)
 	if err != nil {
@@ -53,7 +60,7 @@ func runEdit(ctx context.Context, inv *invocation) error {
 		fmt.Fprintf(inv.stderr, "secretenv: %s does not exist yet; it is created when you save\n", v)
 	}
 	return signalled(ctx, withPrivateDir(func(dir string) error {
-		return editIn(ctx, inv, store, v, base, dir)
+		return editIn(ctx, inv, store, v, base, rules, dir)
 	}))
 }
 
@@ -72,7 +79,7 @@ func withPrivateDir(fn func(dir string) error) error {
 
 // editIn writes the secret into dir, runs the editor until the text is
 // valid (reopening it on request, on a terminal), then applies it.
-func editIn(ctx context.Context, inv *invocation, store *secretStore, v secretVersion, base current, dir string) error {
+func editIn(ctx context.Context, inv *invocation, store *secretStore, v secretVersion, base current, rules writeRules, dir string) error {
 	path := filepath.Join(dir, "secret.json")
 	text := base.doc.pretty()
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
@@ -99,7 +106,7 @@ func editIn(ctx context.Context, inv *invocation, store *secretStore, v secretVe
 			_, err := fmt.Fprintf(inv.stdout, "%s: no changes\n", v)
 			return err
 		}
-		next, changes, err := parseEdited(base, edited, inv.opts.allowKeys)
+		next, changes, err := parseEdited(base, edited, rules)
 		if err == nil {
 			return apply(ctx, inv, store, v, base, next, changes, false)
 		}
@@ -119,7 +126,7 @@ func editIn(ctx context.Context, inv *invocation, store *secretStore, v secretVe
 
 // parseEdited reads the edited text with the entrypoint's rules; errors
 // name the line and the key.
-func parseEdited(base current, edited []byte, allowKeys []string) (document, []change, error) {
+func parseEdited(base current, edited []byte, rules writeRules) (document, []change, error) {
 	doc, lines, err := parseDocument(edited)
 	if errors.Is(err, errNotObject) {
 		return nil, nil, errors.New("the text is not a JSON object of KEY: value")
@@ -127,7 +134,7 @@ func parseEdited(base current, edited []byte, allowKeys []string) (document, []c
 	if err != nil {
 		return nil, nil, err
 	}
-	return prepare(base, doc, lines, allowKeys)
+	return prepare(base, doc, lines, rules)
 }
 
 // editorCommand is $VISUAL, else $EDITOR, else vi, as git and crontab

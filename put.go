@@ -50,9 +50,12 @@ func runPut(ctx context.Context, inv *invocation) error {
 	v, _ := writeTarget("put", inv.args) // checked already
 	ctx, stop := stopOnSignal(ctx)
 	defer stop()
+	rules, err := newWriteRules(inv.opts)
+	if err != nil {
+		return err
+	}
 	var file document
 	if inv.opts.from != "" {
-		var err error
 		if file, err = readDocumentFile(inv.opts.from, inv.opts.format, inv.stdin); err != nil {
 			return err
 		}
@@ -69,6 +72,9 @@ func runPut(ctx context.Context, inv *invocation) error {
 	if err != nil {
 		return signalled(ctx, err)
 	}
+	if err := store.checkSetup(inv.opts.region, inv.environ); err != nil {
+		return err
+	}
 	base, err := readCurrent(readCtx, store, v)
 	if err != nil {
 		return signalled(ctx, err)
@@ -79,7 +85,7 @@ func runPut(ctx context.Context, inv *invocation) error {
 		}
 	}
 	next := mergeDocuments(base.doc, file, inv.opts.deleteKeys, inv.opts.replace)
-	next, changes, err := prepare(base, next, nil, inv.opts.allowKeys)
+	next, changes, err := prepare(base, next, nil, rules)
 	if err != nil {
 		return fmt.Errorf("%s: %w", v, err)
 	}

@@ -113,12 +113,34 @@ func apiCode(err error) string {
 	return ""
 }
 
+// writeRules are the entrypoint's settings that decide which keys it
+// accepts: --allow-key and --only-key/--only-keys-from (or their
+// environment twins). They are read before anything else, so that a bad
+// setting fails before the editor opens.
+type writeRules struct {
+	allowed  map[string]bool
+	declared map[string]bool // nil: every key is declared
+}
+
+func newWriteRules(opts options) (writeRules, error) {
+	allowed, err := allowSet(opts.allowKeys)
+	if err != nil {
+		return writeRules{}, err
+	}
+	declared, err := declaredKeys(opts)
+	if err != nil {
+		return writeRules{}, err
+	}
+	return writeRules{allowed: allowed, declared: declared}, nil
+}
+
 // validateDocument applies the entrypoint's rules to what would be stored:
-// key names, NUL bytes, the code-loading keys unless allowed, and the
+// key names, NUL bytes, undeclared keys (--only-key), the code-loading keys
+// unless allowed, and the
 // 65,536-byte limit. lines, when known, puts the line of the first bad key
 // in the message. Last, the stored text goes through the entrypoint's own
 // parser, so that nothing is written that it would refuse.
-func validateDocument(doc document, lines map[string]int, allowed map[string]bool) error {
+func validateDocument(doc document, lines map[string]int, rules writeRules) error {
 	at := func(key string) string {
 		if l, ok := lines[key]; ok {
 			return fmt.Sprintf("line %d: ", l)
@@ -131,7 +153,10 @@ func validateDocument(doc document, lines map[string]int, allowed map[string]boo
 		if err := checkVars(vals); err != nil {
 			return fmt.Errorf("%s%w", at(k), err)
 		}
-		if err := checkDenied(vals, allowed); err != nil {
+		if err := checkDeclared(vals, rules.declared); err != nil {
+			return fmt.Errorf("%s%w", at(k), err)
+		}
+		if err := checkDenied(vals, rules.allowed); err != nil {
 			return fmt.Errorf("%s%w", at(k), err)
 		}
 	}
@@ -144,7 +169,10 @@ func validateDocument(doc document, lines map[string]int, allowed map[string]boo
 		err = checkVars(vars)
 	}
 	if err == nil {
-		err = checkDenied(vars, allowed)
+		err = checkDeclared(vars, rules.declared)
+	}
+	if err == nil {
+		err = checkDenied(vars, rules.allowed)
 	}
 	return err
 }
@@ -305,13 +333,9 @@ func commit(ctx context.Context, inv *invocation, store *secretStore, v secretVe
 
 // prepare settles next against base and validates it, returning what to
 // write and the change list.
-func prepare(base current, next document, lines map[string]int, allowKeys []string) (document, []change, error) {
-	allowed, err := allowSet(allowKeys)
-	if err != nil {
-		return nil, nil, err
-	}
+func prepare(base current, next document, lines map[string]int, rules writeRules) (document, []change, error) {
 	next = settle(base.doc, next)
-	if err := validateDocument(next, lines, allowed); err != nil {
+	if err := validateDocument(next, lines, rules); err != nil {
 		return nil, nil, err
 	}
 	return next, diffDocuments(base.doc, next), nil

@@ -13,24 +13,26 @@ func TestValidateDocument(t *testing.T) {
 	t.Parallel()
 	big := `"` + strings.Repeat("v", maxSecretString) + `"`
 	cases := []struct {
-		name  string
-		doc   document
-		lines map[string]int
-		allow []string
-		want  string // "" for valid
+		name     string
+		doc      document
+		lines    map[string]int
+		allow    []string
+		declared map[string]bool
+		want     string // "" for valid
 	}{
-		{"valid", document{"A": `"x"`, "N": "1.50"}, nil, nil, ""},
-		{"bad name with line", document{"bad-key": `"x"`}, map[string]int{"bad-key": 4}, nil, `line 4: invalid variable name "bad-key"`},
-		{"NUL", document{"A": `"a\u0000b"`}, nil, nil, "NUL"},
-		{"loader key", document{"LD_PRELOAD": `"x"`}, map[string]int{"LD_PRELOAD": 2}, nil, "line 2: key LD_PRELOAD changes how programs load code"},
-		{"loader key allowed", document{"LD_PRELOAD": `"x"`}, nil, []string{"LD_PRELOAD"}, ""},
-		{"over the limit", document{"A": big}, nil, nil, "over Secrets Manager's limit of 65536"},
+		{"valid", document{"A": `"x"`, "N": "1.50"}, nil, nil, nil, ""},
+		{"bad name with line", document{"bad-key": `"x"`}, map[string]int{"bad-key": 4}, nil, nil, `line 4: invalid variable name "bad-key"`},
+		{"NUL", document{"A": `"a\u0000b"`}, nil, nil, nil, "NUL"},
+		{"loader key", document{"LD_PRELOAD": `"x"`}, map[string]int{"LD_PRELOAD": 2}, nil, nil, "line 2: key LD_PRELOAD changes how programs load code"},
+		{"loader key allowed", document{"LD_PRELOAD": `"x"`}, nil, []string{"LD_PRELOAD"}, nil, ""},
+		{"over the limit", document{"A": big}, nil, nil, nil, "over Secrets Manager's limit of 65536"},
+		{"undeclared key", document{"A": `"x"`, "B": `"y"`}, map[string]int{"B": 3}, nil, map[string]bool{"A": true}, "line 3: key B is not declared by --only-key"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			allowed, _ := allowSet(tc.allow)
-			err := validateDocument(tc.doc, tc.lines, allowed)
+			err := validateDocument(tc.doc, tc.lines, writeRules{allowed: allowed, declared: tc.declared})
 			switch {
 			case tc.want == "" && err != nil:
 				t.Errorf("error %v, want none", err)

@@ -81,6 +81,10 @@ func TestEdit(t *testing.T) {
 			code: 125, stdout: "changed: A\n", stderr: "pass --yes", want: `{"A":"1"}`},
 		{name: "create if missing", editor: `printf '{"B": "2", "A": 1.50}' > "$1"`, args: []string{"--yes", "--description", "made by edit", "--kms-key-id", "alias/app"},
 			stdout: "added:   A\nadded:   B\n", stderr: "does not exist yet", want: `{"A":1.50,"B":"2"}`, newVer: true},
+		{name: "a bad setting fails before the editor opens", initial: `{"A":"1"}`, editor: "exit 7", args: []string{"--yes", "--only-keys-from", "/nonexistent/.env.example"},
+			code: 125, stderr: "--only-keys-from", want: `{"A":"1"}`},
+		{name: "undeclared key refused", initial: `{"A":"1"}`, editor: `printf '{\n"A": "1",\n"B": "2"\n}' > "$1"`, args: []string{"--yes", "--only-key", "A"},
+			code: 125, stderr: "line 3: key B is not declared", want: `{"A":"1"}`},
 		{name: "private file", initial: `{"A":"1"}`, editor: `[ "$(stat -c %a "$(dirname "$1")") $(stat -c %a "$1")" = "700 600" ] && sed -i 's/"1"/"2"/' "$1"`, args: []string{"--yes"},
 			want: `{"A":"2"}`, newVer: true},
 	}

@@ -85,6 +85,7 @@ func TestPut(t *testing.T) {
 		initial string // "" means the secret does not exist
 		files   map[string]string
 		stdin   string
+		env     []string // added to baseEnv
 		args    []string // after "put ID"
 		code    int
 		stdout  []string // substrings of stdout, in order
@@ -145,6 +146,14 @@ func TestPut(t *testing.T) {
 			args: []string{"--from", "f.env", "--yes"}, code: 125, stderr: "the stored secret is not a JSON object of KEY: value; replace it whole with put --replace", want: `["x"]`},
 		{name: "replace over a stored secret that is not an object", initial: `["x"]`, files: map[string]string{"f.env": "A=1\n"},
 			args: []string{"--from", "f.env", "--replace", "--yes"}, stdout: []string{"added:   A\n"}, want: `{"A":"1"}`, newVer: true},
+		{name: "undeclared key", initial: `{"A":"1"}`, files: map[string]string{"f.env": "B=2\n"},
+			args: []string{"--from", "f.env", "--yes", "--only-key", "A"}, code: 125, stderr: "key B is not declared by --only-key or --only-keys-from and is refused", want: `{"A":"1"}`},
+		{name: "declared keys", initial: `{"A":"1"}`, files: map[string]string{"f.env": "B=2\n"}, env: []string{"SECRETENV_ONLY_KEYS=A,B"},
+			args: []string{"--from", "f.env", "--yes"}, want: `{"A":"1","B":"2"}`, newVer: true},
+		{name: "undeclared key by SECRETENV_ONLY_KEYS", initial: `{"A":"1"}`, files: map[string]string{"f.env": "B=2\n"}, env: []string{"SECRETENV_ONLY_KEYS=A"},
+			args: []string{"--from", "f.env", "--yes"}, code: 125, stderr: "key B is not declared", want: `{"A":"1"}`},
+		{name: "bad region", initial: `{"A":"1"}`, files: map[string]string{"f.env": "B=2\n"}, env: []string{"AWS_REGION=us east"},
+			args: []string{"--from", "f.env", "--yes"}, code: 125, stderr: "AWS_REGION", want: `{"A":"1"}`},
 		{name: "create from an ARN", files: map[string]string{"f.env": "A=1\n"},
 			args: []string{"--from", "f.env", "--yes"}, code: 125, stderr: "to create it, give its name, not an ARN"},
 	}
@@ -174,7 +183,7 @@ func TestPut(t *testing.T) {
 				}
 				cmd = append(cmd, a)
 			}
-			res := runSecretenv(t, baseEnv(t), tc.stdin, cmd...)
+			res := runSecretenv(t, withEnv(baseEnv(t), tc.env...), tc.stdin, cmd...)
 			if res.Code != tc.code {
 				t.Fatalf("exit %d, want %d; stdout %q stderr %q", res.Code, tc.code, res.Stdout, res.Stderr)
 			}
