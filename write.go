@@ -42,6 +42,9 @@ func writeTarget(cmd string, args []string) (secretVersion, error) {
 	if len(args) != 1 {
 		return secretVersion{}, usageError("%s takes one secret id, got %d arguments", cmd, len(args))
 	}
+	if strings.HasPrefix(args[0], pathPrefix) || isParameterARN(args[0]) {
+		return secretVersion{}, usageError("%s writes Secrets Manager secrets; %s is in Parameter Store (use aws ssm put-parameter)", cmd, args[0])
+	}
 	v, key, err := parseSecretID(args[0])
 	if err != nil {
 		return secretVersion{}, usageError("%s: %v", cmd, err)

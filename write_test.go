@@ -118,3 +118,27 @@ func TestWithPrivateDirPanic(t *testing.T) {
 		t.Errorf("%s still exists after a panic: %v", dir, err)
 	}
 }
+
+func TestWriteTarget(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		args []string
+		want string // error substring; "" for valid
+	}{
+		{[]string{"myapp/prod"}, ""},
+		{[]string{"arn:aws:secretsmanager:eu-west-1:123456789012:secret:myapp/prod-AbCdEf"}, ""},
+		{nil, "takes one secret id, got 0"},
+		{[]string{"a", "b"}, "takes one secret id, got 2"},
+		{[]string{"arn:aws:secretsmanager:eu-west-1:123456789012:secret:x:KEY::"}, "remove the json-key and version fields"},
+		{[]string{"arn:aws:secretsmanager:eu-west-1:123456789012:secret:x::AWSPREVIOUS:"}, "remove the json-key and version fields"},
+		{[]string{"ssm:/myapp/prod"}, "is in Parameter Store"},
+		{[]string{"arn:aws:ssm:eu-west-1:123456789012:parameter/db"}, "is in Parameter Store"},
+		{[]string{"a b"}, "space or control character"},
+	}
+	for _, tc := range cases {
+		_, err := writeTarget("put", tc.args)
+		if tc.want == "" && err != nil || tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)) {
+			t.Errorf("writeTarget(%q) = %v, want %q", tc.args, err, tc.want)
+		}
+	}
+}
