@@ -35,7 +35,18 @@ type invocation struct {
 // loadUntilStopped is load with the stop signals caught: SIGTERM, SIGINT or
 // SIGHUP before the command starts ends secretenv with 128+N, and the command
 // never runs.
-func loadUntilStopped(ctx context.Context, inv *invocation) (mergeResult, error) {
+func loadUntilStopped(ctx context.Context, inv *invocation) (res mergeResult, err error) {
+	err = untilStopped(ctx, func(ctx context.Context) error {
+		res, err = load(ctx, inv.opts, inv.environ, inv.log)
+		return err
+	})
+	return res, err
+}
+
+// untilStopped runs f, what secretenv does before the command starts, with
+// the stop signals caught: SIGTERM, SIGINT or SIGHUP cancels f's context and
+// ends secretenv with 128+N.
+func untilStopped(ctx context.Context, f func(ctx context.Context) error) error {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	stop := notifyStop()
@@ -46,10 +57,10 @@ func loadUntilStopped(ctx context.Context, inv *invocation) (mergeResult, error)
 		case <-ctx.Done():
 		}
 	}()
-	res, err := load(ctx, inv.opts, inv.environ, inv.log)
+	err := f(ctx)
 	var se signalError
 	if errors.As(context.Cause(ctx), &se) {
-		return mergeResult{}, &exitError{signalStatus(se.sig), fmt.Errorf("received %v before the command started; it was not run", se.sig)}
+		return &exitError{signalStatus(se.sig), fmt.Errorf("received %v before the command started; it was not run", se.sig)}
 	}
-	return res, err
+	return err
 }

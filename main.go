@@ -116,6 +116,16 @@ Flags (each has an environment twin; a flag wins over it):
                      (SECRETENV_TIMEOUT; default 30s)
   --verbose          log what is fetched and set to stderr, never values
                      (SECRETENV_LOG=debug)
+  --watch            run COMMAND as a child instead of exec, poll the secrets
+                     and restart it when they change (SECRETENV_WATCH=true)
+  --watch-interval D how often to poll, at least 1s
+                     (SECRETENV_WATCH_INTERVAL; default 5m)
+  --on-change A      restart, or exit with status 75 once the command has
+                     stopped (SECRETENV_ON_CHANGE; default restart)
+  --stop-signal S    signal that stops the command for a change
+                     (SECRETENV_STOP_SIGNAL; default SIGTERM)
+  --stop-timeout D   SIGKILL the command if it has not stopped by then
+                     (SECRETENV_STOP_TIMEOUT; default 10s)
   --version          print the version and exit
   --help             print this help and exit
 
@@ -132,14 +142,16 @@ check, diff, ...), put it after --. Started as AWS_LAMBDA_EXEC_WRAPPER,
 secretenv runs all its arguments as the command.
 
 Exit status: 125 if secretenv fails (the command never starts), 126 if the
-command cannot be executed, 127 if it is not found, else the command's own.
+command cannot be executed, 127 if it is not found, else the command's own
+(with --watch, 128+N if signal N killed it, and 75 for --on-change exit).
 edit and put: 0 written or nothing to write, 1 declined or the editor failed,
 125 on errors and refused writes; nothing the entrypoint would refuse is
 ever written, nor over a version someone else wrote meanwhile.
 `
 
-// execCmd is what secretenv does without a subcommand: load, then exec.
-var execCmd = &command{run: runExec}
+// execCmd is what secretenv does without a subcommand: load, then exec (or,
+// with --watch, supervise).
+var execCmd = &command{flags: addWatchFlags, run: runExec}
 
 // commands are the subcommands. To run a program that has one's name, put
 // it after --.
@@ -171,6 +183,9 @@ func run(ctx context.Context, args, environ []string, stdin io.Reader, stdout, s
 
 // runExec loads the secrets and execs the command in their environment.
 func runExec(ctx context.Context, inv *invocation) error {
+	if inv.opts.watch.enabled {
+		return runWatch(ctx, inv)
+	}
 	res, err := loadUntilStopped(ctx, inv)
 	if err != nil {
 		return err
@@ -231,6 +246,7 @@ func parseArgs(args, environ []string, stdout io.Writer) (c *command, opts optio
 	}
 	switch {
 	case c == execCmd:
+		err = applyWatchEnv(&opts.watch, set, environ)
 	case c.check != nil:
 		err = c.check(&opts, rest)
 	case len(rest) > 0:
@@ -253,7 +269,7 @@ func newFlagSet() *flag.FlagSet {
 func probeFlags() *flag.FlagSet {
 	fs := newFlagSet()
 	addCommonFlags(fs, new(options), new(rawFlags))
-	for _, c := range commands {
+	for _, c := range append([]*command{execCmd}, commands...) {
 		if c.flags == nil {
 			continue
 		}

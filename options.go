@@ -25,8 +25,8 @@ type options struct {
 	verbose    bool
 
 	// exec, check and export: the variables that must be set and not empty
-	// after the merge. Registered with the common flags, because the
-	// entrypoint has no flags func of its own.
+	// after the merge. Registered with the common flags, because three
+	// commands take them (the entrypoint's own flags are --watch's).
 	require     []string // --require
 	requireFrom string   // --require-from: a template whose keys are required too
 
@@ -46,6 +46,8 @@ type options struct {
 	from            string
 	replace, dryRun bool
 	deleteKeys      []string
+
+	watch watchOptions // the command without a subcommand: --watch and its flags
 }
 
 // rawFlags holds the common flags as given, before applyEnv merges them with

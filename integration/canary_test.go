@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"syscall"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -609,6 +611,102 @@ func TestNoCanaryLeaksWrite(t *testing.T) {
 						t.Errorf("the SDK logged:\n%s", out)
 					}
 				})
+			}
+		})
+	}
+}
+
+// TestNoCanaryInWatchLogs proves that the watch logs (each failed poll, each
+// unusable new version, each restart, and --verbose's poll lines) never hold
+// a secret value or a response body. Each case starts secretenv --watch
+// --verbose on a good secret, makes the next poll meet the canary, waits for
+// the log line, and searches all output.
+func TestNoCanaryInWatchLogs(t *testing.T) {
+	t.Parallel()
+	type setup func(t *testing.T) (env, args []string, trigger func())
+	inMoto := func(text string, refKey string) setup {
+		return func(t *testing.T) ([]string, []string, func()) {
+			name := secretName(t, "app")
+			arn := createSecret(t, "us-east-1", name, `{"A":"ok"}`)
+			env := withEnv(baseEnv(t), "SECRET_ID="+name)
+			if refKey != "" {
+				env = withEnv(baseEnv(t), "REF="+arn+":"+refKey+"::")
+			}
+			return env, nil, func() { putSecret(t, name, text) }
+		}
+	}
+	// fromFake serves a good secret at start-up; afterwards DescribeSecret
+	// answers with fault, or, when fault is for GetSecretValue, reports a new
+	// version whose fetch meets it.
+	fromFake := func(op string, fault func(w http.ResponseWriter)) setup {
+		return func(t *testing.T) ([]string, []string, func()) {
+			var mu sync.Mutex
+			seen := map[string]int{}
+			fake := startFakeSM(t, func(w http.ResponseWriter, req getSecretValueRequest, _ int64) {
+				mu.Lock()
+				seen[req.Op]++
+				n := seen[req.Op]
+				mu.Unlock()
+				switch {
+				case n > 1 && req.Op == op:
+					fault(w)
+				case req.Op == "DescribeSecret":
+					writeDescribe(w, req.SecretId, fmt.Sprintf("00000000-0000-0000-0000-%012d", min(n, 2)))
+				default:
+					writeSecret(w, req.SecretId, `{"A":"ok"}`)
+				}
+			})
+			return fake.env(t, "SECRET_ID=app"), []string{"--timeout", "1s"}, func() {}
+		}
+	}
+	const (
+		unused = "secretenv: watch: new version not used: "
+		failed = "; the command keeps running\n"
+	)
+	cases := []struct {
+		name  string
+		setup setup
+		want  string // the log line the case must reach
+	}{
+		{"JSON truncated in a string", inMoto(`{"A":"`+canary, ""), unused},
+		{"JSON bare word as value", inMoto(`{"A":`+canary+`}`, ""), unused},
+		{"JSON bad escape", inMoto(`{"A":"`+canary+`\q"}`, ""), unused},
+		{"JSON data after the object", inMoto(`{"A":"x"}`+canary, ""), unused},
+		{"bare string secret", inMoto(canary, ""), unused},
+		{"bad key", inMoto(`{"bad-key":"`+canary+`"}`, ""), unused},
+		{"NUL in value", inMoto(`{"A":"`+canary+`\u0000"}`, ""), unused},
+		{"duplicate key", inMoto(`{"A":"`+canary+`","A":"`+canary+`2"}`, ""), unused},
+		{"denied key", inMoto(`{"A":"x","LD_PRELOAD":"`+canary+`"}`, ""), unused},
+		{"reference to a key now missing", inMoto(`{"B":"`+canary+`"}`, "A"), unused},
+		{"good new value", inMoto(`{"A":"`+canary+`"}`, ""), "changed (A); restarting"},
+		{"DescribeSecret AccessDeniedException", fromFake("DescribeSecret", awsError(400, "AccessDeniedException")), failed},
+		{"DescribeSecret ThrottlingException", fromFake("DescribeSecret", awsError(400, "ThrottlingException")), failed},
+		{"DescribeSecret HTML error page", fromFake("DescribeSecret", raw(502, "<html>"+canary+"</html>")), failed},
+		{"DescribeSecret garbled 200", fromFake("DescribeSecret", raw(200, `{"Name":"app","VersionIdsToStages":{"`+canary)), failed},
+		{"GetSecretValue of the new version garbled", fromFake("GetSecretValue", raw(200, `{"Name":"app","SecretString":"{\"A\":\"`+canary)), unused},
+		{"GetSecretValue of the new version denied", fromFake("GetSecretValue", awsError(400, "AccessDeniedException")), unused},
+	}
+	forms := canaryForms()
+	script := `trap 'exit 0' TERM; echo start; i=0; while [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done`
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			env, args, trigger := tc.setup(t)
+			args = append(append(watchArgs("--verbose"), args...), "--", "sh", "-c", script)
+			w := startWatching(t, env, args...)
+			w.waitFor(t, w.stdout.String, "start")
+			trigger()
+			w.waitFor(t, w.stderr.String, tc.want)
+			w.signal(t, syscall.SIGTERM)
+			w.exit(t)
+			out := w.stdout.String() + w.stderr.String()
+			for _, f := range forms {
+				if strings.Contains(out, f) {
+					t.Errorf("output holds the canary as %q:\n%s", f, out)
+				}
+			}
+			if strings.Contains(out, "SDK ") {
+				t.Errorf("the SDK logged:\n%s", out)
 			}
 		})
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync/atomic"
 	"testing"
 )
@@ -17,8 +18,10 @@ type fakeSM struct {
 	requests atomic.Int64
 }
 
-// getSecretValueRequest is the part of a GetSecretValue call the fake reads.
+// getSecretValueRequest is the part of a GetSecretValue or DescribeSecret
+// call the fake reads.
 type getSecretValueRequest struct {
+	Op           string // from X-Amz-Target: GetSecretValue, DescribeSecret
 	SecretId     string
 	VersionStage string
 	VersionId    string
@@ -36,6 +39,7 @@ func startFakeSM(t testing.TB, handle func(w http.ResponseWriter, req getSecretV
 			writeAWSError(w, http.StatusBadRequest, "SerializationException")
 			return
 		}
+		req.Op = strings.TrimPrefix(r.Header.Get("X-Amz-Target"), "secretsmanager.")
 		handle(w, req, n)
 	}))
 	t.Cleanup(func() {
@@ -60,6 +64,16 @@ func writeSecret(w http.ResponseWriter, id, text string) {
 		"SecretString":  text,
 		"VersionId":     "00000000-0000-0000-0000-000000000001",
 		"VersionStages": []string{"AWSCURRENT"},
+	})
+}
+
+// writeDescribe answers DescribeSecret with versionID as AWSCURRENT.
+func writeDescribe(w http.ResponseWriter, id, versionID string) {
+	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+	json.NewEncoder(w).Encode(map[string]any{
+		"ARN":                "arn:aws:secretsmanager:us-east-1:123456789012:secret:" + id + "-AbCdEf",
+		"Name":               id,
+		"VersionIdsToStages": map[string][]string{versionID: {"AWSCURRENT"}},
 	})
 }
 

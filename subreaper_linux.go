@@ -1,0 +1,28 @@
+package main
+
+import (
+	"os"
+
+	"golang.org/x/sys/unix"
+)
+
+// extraForwardedSignals are Linux's signals to forward beyond the common
+// ones: SIGPWR, SIGSTKFLT, and the real-time signals SIGRTMIN+2..SIGRTMAX
+// (34-64). glibc keeps 32 and 33 for its threads, so no program expects them.
+var extraForwardedSignals = func() []os.Signal {
+	sigs := []os.Signal{unix.SIGPWR, unix.SIGSTKFLT}
+	for n := 34; n <= 64; n++ {
+		sigs = append(sigs, unix.Signal(n))
+	}
+	return sigs
+}()
+
+// setSubreaper makes secretenv, when it is not PID 1, the parent of every
+// orphan among the command's descendants (PR_SET_CHILD_SUBREAPER, Linux
+// 3.4), so that it reaps them as PID 1 would and a restart leaves none
+// behind unseen. As PID 1 it already is.
+func setSubreaper() {
+	if os.Getpid() != 1 {
+		unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+	}
+}

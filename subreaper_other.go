@@ -1,0 +1,12 @@
+//go:build unix && !linux
+
+package main
+
+import "os"
+
+// extraForwardedSignals: no others outside Linux.
+var extraForwardedSignals []os.Signal
+
+// setSubreaper does nothing outside Linux, which alone has
+// PR_SET_CHILD_SUBREAPER; orphans then go to the system's init.
+func setSubreaper() {}

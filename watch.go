@@ -1,0 +1,468 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"math"
+	"math/rand/v2"
+	"os"
+	"runtime/debug"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/aws/smithy-go"
+)
+
+// --watch: instead of exec, secretenv starts the command as a child, polls
+// the secrets it came from, and restarts (or stops) it when they change. The
+// child's life cycle is in supervise_unix.go; this file decides when the
+// environment changed.
+
+// watchOptions are --watch and the flags that shape it.
+type watchOptions struct {
+	enabled     bool
+	interval    time.Duration
+	onChange    string // "restart" or "exit"
+	stopSignal  signalFlag
+	stopTimeout time.Duration
+}
+
+const (
+	defaultWatchInterval = 5 * time.Minute
+	// minWatchInterval keeps a typo (1ms) from hammering the API; 1s lets
+	// tests run fast.
+	minWatchInterval   = time.Second
+	defaultStopTimeout = 10 * time.Second // ECS waits 30s before SIGKILL, Kubernetes 30s
+)
+
+// exitSecretsChanged is secretenv's status under --on-change exit: 75 is
+// EX_TEMPFAIL in sysexits.h ("try again later"). It is not 0, so a
+// Kubernetes restartPolicy of OnFailure replaces the container too, and it
+// is outside 125-127 and 128+N, which mean secretenv failed or a signal.
+const exitSecretsChanged = 75
+
+// watchFlagNames are the flags that mean nothing without --watch.
+var watchFlagNames = []string{"watch-interval", "on-change", "stop-signal", "stop-timeout"}
+
+// addWatchFlags registers --watch and its flags.
+func addWatchFlags(fs *flag.FlagSet, o *options) {
+	w := &o.watch
+	w.stopSignal = signalFlag(syscall.SIGTERM)
+	fs.BoolVar(&w.enabled, "watch", false, "")
+	fs.DurationVar(&w.interval, "watch-interval", defaultWatchInterval, "")
+	fs.StringVar(&w.onChange, "on-change", "restart", "")
+	fs.Var(&w.stopSignal, "stop-signal", "")
+	fs.DurationVar(&w.stopTimeout, "stop-timeout", defaultStopTimeout, "")
+}
+
+// applyWatchEnv fills what no flag set from the environment twins, then
+// checks the result. set holds the flags given on the command line.
+func applyWatchEnv(w *watchOptions, set map[string]bool, environ []string) error {
+	get := func(name string) string { v, _ := lookupEnv(environ, name); return v }
+	if v := get("SECRETENV_WATCH"); v != "" && !set["watch"] {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return fmt.Errorf("SECRETENV_WATCH=%q is not true or false", v)
+		}
+		w.enabled = b
+	}
+	durations := []struct {
+		flag, env string
+		dst       *time.Duration
+	}{
+		{"watch-interval", "SECRETENV_WATCH_INTERVAL", &w.interval},
+		{"stop-timeout", "SECRETENV_STOP_TIMEOUT", &w.stopTimeout},
+	}
+	for _, d := range durations {
+		if v := get(d.env); v != "" && !set[d.flag] {
+			dur, err := time.ParseDuration(v)
+			if err != nil {
+				return fmt.Errorf("%s=%q is not a duration such as 30s or 5m", d.env, v)
+			}
+			*d.dst = dur
+		}
+	}
+	if v := get("SECRETENV_ON_CHANGE"); v != "" && !set["on-change"] {
+		w.onChange = v
+	}
+	if v := get("SECRETENV_STOP_SIGNAL"); v != "" && !set["stop-signal"] {
+		if err := w.stopSignal.Set(v); err != nil {
+			return fmt.Errorf("SECRETENV_STOP_SIGNAL=%q: %w", v, err)
+		}
+	}
+	if !w.enabled {
+		for _, name := range watchFlagNames {
+			if set[name] {
+				return fmt.Errorf("--%s needs --watch (or SECRETENV_WATCH=true)", name)
+			}
+		}
+		return nil
+	}
+	switch {
+	case w.interval < minWatchInterval:
+		return fmt.Errorf("watch interval %v is below the minimum of %v", w.interval, minWatchInterval)
+	case w.onChange != "restart" && w.onChange != "exit":
+		return fmt.Errorf("on-change %q is not restart or exit", w.onChange)
+	case w.stopTimeout < 0:
+		return fmt.Errorf("stop timeout %v must not be negative", w.stopTimeout)
+	}
+	return nil
+}
+
+// signalFlag is a signal given by name (SIGTERM, TERM, term) or number.
+type signalFlag syscall.Signal
+
+func (s *signalFlag) String() string { return signalName(syscall.Signal(*s)) }
+
+func (s *signalFlag) Set(v string) error {
+	sig, ok := parseSignal(v)
+	if !ok {
+		return fmt.Errorf("%q is not a signal name such as SIGTERM or SIGQUIT, or a number", v)
+	}
+	*s = signalFlag(sig)
+	return nil
+}
+
+// runWatch is secretenv with --watch: it records the versions in use,
+// loads exactly as without --watch, then supervises the command and polls.
+// A stop signal before the command starts ends secretenv with 128+N.
+func runWatch(ctx context.Context, inv *invocation) error {
+	s := newSupervisor(inv.args, inv.opts.watch, inv.stderr)
+	var (
+		p            *poller
+		res          mergeResult
+		stopCatching func()
+	)
+	err := untilStopped(ctx, func(ctx context.Context) (err error) {
+		p, res, err = startWatch(ctx, inv.opts, inv.environ, inv.args, inv.log, inv.stderr)
+		if err == nil {
+			// Caught before untilStopped's last look for a stop signal: a
+			// signal from then on is the command's, forwarded once it runs;
+			// one before means it never runs.
+			stopCatching = s.catchSignals()
+		}
+		return err
+	})
+	if stopCatching != nil {
+		defer stopCatching()
+	}
+	if err != nil {
+		return err
+	}
+	restoreGC()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	changes := make(chan envChange)
+	go p.run(ctx, changes)
+	return s.run(res.Env, res.Set, changes)
+}
+
+// startWatch asks DescribeSecret for the versions in use before load
+// fetches them: a version written in between then shows as a change at the
+// first poll rather than being missed. A mistake that load reports before
+// any request (a malformed id, the endpoint or region settings) is left to
+// load, so that --watch says it in the same words.
+func startWatch(ctx context.Context, opts options, environ, argv []string, log *slog.Logger, stderr io.Writer) (*poller, mergeResult, error) {
+	targets, malformed := pollTargets(opts, environ)
+	p := &poller{opts: opts, environ: environ, argv: argv, log: log, stderr: stderr, secrets: targets}
+	if len(p.secrets) > 0 && !malformed {
+		tctx, cancel := context.WithTimeout(ctx, opts.timeout)
+		defer cancel()
+		store, err := newSecretStore(tctx, opts.region, opts.timeout, log)
+		if err == nil {
+			err = store.checkSetup(opts.region, environ)
+		}
+		if err != nil {
+			return nil, mergeResult{}, err
+		}
+		p.store = store
+		if p.seen, err = p.describe(tctx); err != nil {
+			return nil, mergeResult{}, err
+		}
+	}
+	res, err := load(ctx, opts, environ, log)
+	if err != nil {
+		return nil, mergeResult{}, err
+	}
+	p.env = res.Env
+	return p, res, nil
+}
+
+// restoreGC turns the garbage collector back on for a process that stays:
+// tuneGC turned it off for the few milliseconds before exec.
+func restoreGC() {
+	if os.Getenv("GOGC") == "" && os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetGCPercent(100)
+		debug.SetMemoryLimit(math.MaxInt64)
+	}
+}
+
+// polledSecret is one secret DescribeSecret is asked about, with the version
+// stages the environment came from.
+type polledSecret struct {
+	ID, Region string
+	Stages     []string
+}
+
+// stageKey names one stage of one secret.
+type stageKey struct{ ID, Region, Stage string }
+
+// pollTargets lists the Secrets Manager secrets to poll: every SECRET_ID
+// entry and reference, once per secret however many stages and variables
+// use it. A reference pinned to a version id never changes and is not
+// polled, nor is a Parameter Store source (ssm:/path, a parameter ARN):
+// those are read again only when a secret's change reloads everything.
+// malformed reports an entry that load will refuse.
+func pollTargets(opts options, environ []string) (targets []polledSecret, malformed bool) {
+	var versions []secretVersion
+	for _, s := range opts.secretIDs {
+		if strings.HasPrefix(s, pathPrefix) {
+			continue
+		}
+		v, _, err := parseSecretID(s)
+		if err != nil || isWellFormedParameterARN(s) {
+			malformed = true
+			continue
+		}
+		versions = append(versions, v)
+	}
+	if opts.references {
+		refs, err := findReferences(environ)
+		malformed = malformed || err != nil
+		for _, r := range refs {
+			if r.Param.ARN == "" {
+				versions = append(versions, r.Version)
+			}
+		}
+	}
+	for _, v := range versions {
+		if v.VersionID != "" {
+			continue
+		}
+		stage := v.Stage
+		if stage == "" {
+			stage = "AWSCURRENT"
+		}
+		i := slices.IndexFunc(targets, func(p polledSecret) bool { return p.ID == v.ID && p.Region == v.Region })
+		if i < 0 {
+			targets = append(targets, polledSecret{ID: v.ID, Region: v.Region})
+			i = len(targets) - 1
+		}
+		if !slices.Contains(targets[i].Stages, stage) {
+			targets[i].Stages = append(targets[i].Stages, stage)
+		}
+	}
+	return targets, malformed
+}
+
+// poller polls the secrets and, when their versions change, loads the
+// environment again exactly as at start-up.
+type poller struct {
+	opts    options
+	environ []string // the environment secretenv was started with
+	argv    []string
+	log     *slog.Logger
+	stderr  io.Writer
+	store   *secretStore
+	secrets []polledSecret
+
+	seen map[stageKey]string // the version id of each stage in use
+	env  []string            // the command's environment
+}
+
+// envChange is a new environment for the command.
+type envChange struct {
+	env     []string
+	set     map[string]source
+	names   []string // the variables that changed, were added or removed
+	secrets []string // the secrets whose versions changed
+}
+
+// run polls until ctx ends, sending each new environment on changes.
+func (p *poller) run(ctx context.Context, changes chan<- envChange) {
+	if len(p.secrets) == 0 {
+		p.log.Debug("nothing to poll: no Secrets Manager secret, and Parameter Store sources are not watched")
+		return
+	}
+	failures := 0
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(pollDelay(p.opts.watch.interval, failures)):
+		}
+		if p.poll(ctx, changes) {
+			failures = 0
+		} else {
+			failures++
+		}
+	}
+}
+
+// pollDelay is the wait before the next poll: the interval ±20%, so a fleet
+// that started together drifts apart, and after failures (throttling, the
+// network) a window that doubles up to 4 intervals, so a throttled fleet
+// backs off instead of adding to the load.
+func pollDelay(interval time.Duration, failures int) time.Duration {
+	if failures == 0 {
+		return interval*4/5 + rand.N(interval*2/5)
+	}
+	window := interval << min(failures, 2)
+	return window/2 + rand.N(window/2)
+}
+
+// poll asks for the versions in use and, if one changed, loads again. It
+// reports false when Secrets Manager could not be asked or could not
+// answer, so that the next poll backs off.
+func (p *poller) poll(ctx context.Context, changes chan<- envChange) bool {
+	// One deadline over the poll, as over start-up: credentials, retries,
+	// DescribeSecret and the fetches.
+	ctx, cancel := context.WithTimeout(ctx, p.opts.timeout)
+	defer cancel()
+	seen, err := p.describe(ctx)
+	if err != nil {
+		p.logf("%v; the command keeps running", err)
+		return false
+	}
+	moved := changedSecrets(p.seen, seen)
+	if len(moved) == 0 {
+		return true
+	}
+	res, err := load(ctx, p.opts, p.environ, p.log)
+	if err == nil {
+		err = checkExecLimits(p.argv, res.Env, res.Set)
+	}
+	if err != nil {
+		p.logf("new version not used: %v; the command keeps running with the previous values, retrying at the next poll", err)
+		var fe *fetchError
+		return !errors.As(err, &fe)
+	}
+	p.seen = seen
+	names := changedNames(p.env, res.Env)
+	if len(names) == 0 {
+		p.log.Debug("new version, same environment", "secrets", strings.Join(moved, ","))
+		return true
+	}
+	p.env = res.Env
+	select {
+	case changes <- envChange{env: res.Env, set: res.Set, names: names, secrets: moved}:
+	case <-ctx.Done():
+	}
+	return true
+}
+
+func (p *poller) logf(format string, a ...any) {
+	fmt.Fprintf(p.stderr, "secretenv: watch: "+format+"\n", a...)
+}
+
+// describe asks DescribeSecret, once per secret, for the version id of each
+// stage in use. DescribeSecret returns no secret value.
+func (p *poller) describe(ctx context.Context) (map[stageKey]string, error) {
+	seen := make(map[stageKey]string)
+	for _, sec := range p.secrets {
+		v := secretVersion{ID: sec.ID, Region: sec.Region}
+		region := p.store.region(v)
+		if region == "" {
+			return nil, fmt.Errorf("%s: no AWS region configured; set AWS_REGION or pass --region (or give the secret as a full ARN)", v)
+		}
+		start := time.Now()
+		var tr requestTrace
+		out, err := p.store.client(region).DescribeSecret(ctx, &secretsmanager.DescribeSecretInput{SecretId: aws.String(sec.ID)}, func(o *secretsmanager.Options) {
+			o.APIOptions = append(o.APIOptions, traceAttempts(&tr))
+		})
+		took := time.Since(start).Round(time.Millisecond)
+		if err != nil {
+			p.log.Debug("polled secret", "secret", sec.ID, "region", region, "endpoint", tr.endpoint, "duration", took, "attempts", tr.attempts, "outcome", "failed")
+			if late(ctx) && tr.lastErr != nil {
+				err = errors.Join(err, tr.lastErr) // as fetch does: why it was still retrying
+			}
+			return nil, describePollError(ctx, v, region, p.opts.timeout, tr, err)
+		}
+		for _, stage := range sec.Stages {
+			id := versionOfStage(out.VersionIdsToStages, stage)
+			seen[stageKey{sec.ID, sec.Region, stage}] = id
+			p.log.Debug("polled secret", "secret", sec.ID, "region", region, "stage", stage, "version", id, "duration", took, "attempts", tr.attempts, "outcome", "ok")
+		}
+	}
+	return seen, nil
+}
+
+// describePollError is describeFetchError for DescribeSecret, whose denial
+// needs its own permission named.
+func describePollError(ctx context.Context, v secretVersion, region string, timeout time.Duration, tr requestTrace, err error) error {
+	var apiErr smithy.APIError
+	if errors.As(err, &apiErr) && apiErr.ErrorCode() == "AccessDeniedException" && !late(ctx) {
+		return fmt.Errorf("%s: access denied (AccessDeniedException); --watch needs secretsmanager:DescribeSecret on this secret", v)
+	}
+	var de *smithy.DeserializationError
+	if errors.As(err, &de) && !late(ctx) {
+		return fmt.Errorf("%s: Secrets Manager sent a response that is not valid for DescribeSecret; check AWS_ENDPOINT_URL_SECRETS_MANAGER or any proxy in between", v)
+	}
+	return describeFetchError(ctx, v, region, timeout, tr, err)
+}
+
+// versionOfStage returns the version id that carries stage, or "" if none
+// does (load then reports the missing stage).
+func versionOfStage(versions map[string][]string, stage string) string {
+	for id, stages := range versions {
+		if slices.Contains(stages, stage) {
+			return id
+		}
+	}
+	return ""
+}
+
+// changedSecrets lists, sorted, the secrets with a stage whose version id
+// differs between old and new.
+func changedSecrets(old, new map[stageKey]string) []string {
+	var out []string
+	for k, id := range new {
+		if old[k] != id && !slices.Contains(out, k.ID) {
+			out = append(out, k.ID)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// changedNames lists, sorted, the variables whose value differs between two
+// environments, or that only one of them has. Only names: never a value.
+func changedNames(old, new []string) []string {
+	before := make(map[string]string, len(old))
+	for _, kv := range old {
+		k, v, _ := strings.Cut(kv, "=")
+		before[k] = v
+	}
+	var out []string
+	for _, kv := range new {
+		k, v, _ := strings.Cut(kv, "=")
+		if was, ok := before[k]; !ok || was != v {
+			out = append(out, k)
+		}
+		delete(before, k)
+	}
+	for k := range before {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// changedList joins changed names for the restart line, at most shown of
+// them.
+func changedList(names []string) string {
+	const shown = 10
+	if len(names) <= shown {
+		return strings.Join(names, ", ")
+	}
+	return fmt.Sprintf("%s and %d more", strings.Join(names[:shown], ", "), len(names)-shown)
+}
