@@ -300,10 +300,19 @@ func (p *poller) run(ctx context.Context, changes chan<- envChange) {
 			return
 		case <-time.After(pollDelay(p.opts.watch.interval, failures)):
 		}
-		if p.poll(ctx, changes) {
+		change, ok := p.poll(ctx)
+		if ok {
 			failures = 0
 		} else {
 			failures++
+		}
+		if change != nil {
+			// Sent outside the poll's deadline: p.env already holds it.
+			select {
+			case changes <- *change:
+			case <-ctx.Done():
+				return
+			}
 		}
 	}
 }
@@ -320,10 +329,11 @@ func pollDelay(interval time.Duration, failures int) time.Duration {
 	return window/2 + rand.N(window/2)
 }
 
-// poll asks for the versions in use and, if one changed, loads again. It
-// reports false when Secrets Manager could not be asked or could not
-// answer, so that the next poll backs off.
-func (p *poller) poll(ctx context.Context, changes chan<- envChange) bool {
+// poll asks for the versions in use and, if one changed, loads again; it
+// returns the new environment if it differs from the command's. ok is
+// false when Secrets Manager could not be asked or could not answer, so
+// that the next poll backs off.
+func (p *poller) poll(ctx context.Context) (change *envChange, ok bool) {
 	// One deadline over the poll, as over start-up: credentials, retries,
 	// DescribeSecret and the fetches.
 	ctx, cancel := context.WithTimeout(ctx, p.opts.timeout)
@@ -331,11 +341,11 @@ func (p *poller) poll(ctx context.Context, changes chan<- envChange) bool {
 	seen, err := p.describe(ctx)
 	if err != nil {
 		p.logf("%v; the command keeps running", err)
-		return false
+		return nil, false
 	}
 	moved := changedSecrets(p.seen, seen)
 	if len(moved) == 0 {
-		return true
+		return nil, true
 	}
 	res, err := load(ctx, p.opts, p.environ, p.log)
 	if err == nil {
@@ -344,20 +354,16 @@ func (p *poller) poll(ctx context.Context, changes chan<- envChange) bool {
 	if err != nil {
 		p.logf("new version not used: %v; the command keeps running with the previous values, retrying at the next poll", err)
 		var fe *fetchError
-		return !errors.As(err, &fe)
+		return nil, !errors.As(err, &fe)
 	}
 	p.seen = seen
 	names := changedNames(p.env, res.Env)
 	if len(names) == 0 {
 		p.log.Debug("new version, same environment", "secrets", strings.Join(moved, ","))
-		return true
+		return nil, true
 	}
 	p.env = res.Env
-	select {
-	case changes <- envChange{env: res.Env, set: res.Set, names: names, secrets: moved}:
-	case <-ctx.Done():
-	}
-	return true
+	return &envChange{env: res.Env, set: res.Set, names: names, secrets: moved}, true
 }
 
 func (p *poller) logf(format string, a ...any) {
