@@ -10,6 +10,7 @@ import (
 	"os/signal"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -33,10 +34,19 @@ type supervisor struct {
 	pid        int            // the running child, or 0
 	pgid       int            // its process group, which outlives it until emptied
 	foreground bool           // the child's group gets the terminal, as a shell's job does
+
+	// polling keeps the orphan reaper away from the children the AWS SDK
+	// starts and waits for itself: a credential_process profile runs its
+	// program with os/exec during a poll, and a wait4(-1) that collected
+	// it first would fail the poll with ECHILD. The poller holds it for
+	// each poll; reap collects orphans only when it can take it, and
+	// polled asks for a sweep once a poll is over.
+	polling sync.Mutex
+	polled  chan struct{}
 }
 
 func newSupervisor(argv []string, opts watchOptions, stderr io.Writer) *supervisor {
-	return &supervisor{argv: argv, opts: opts, stderr: stderr, foreground: ownsTerminal()}
+	return &supervisor{argv: argv, opts: opts, stderr: stderr, foreground: ownsTerminal(), polled: make(chan struct{}, 1)}
 }
 
 // forwardedSignals are passed on to the child: every signal that is not
@@ -123,6 +133,10 @@ func (s *supervisor) run(env []string, set map[string]source, changes <-chan env
 			// sends it to PID 1: a server stops its own workers its own way.
 			unix.Kill(s.pid, syscall.Signal(s.opts.stopSignal))
 			kill = time.After(s.opts.stopTimeout)
+		case <-s.polled:
+			// Orphans that exited during the poll; the command cannot be
+			// among them, as reap always collects it.
+			s.reap()
 		case <-kill:
 			// Too late for grace: the command and all its group.
 			unix.Kill(-s.pgid, unix.SIGKILL)
@@ -169,11 +183,18 @@ func (s *supervisor) start(env []string, set map[string]source) error {
 
 // reap collects every child that has exited: the command, and any orphan
 // re-parented to secretenv as PID 1 or as subreaper, so none stays a zombie.
-// exited reports whether the command was among them, with its status.
+// While a poll runs it collects the command only (see polling). exited
+// reports whether the command was among them, with its status.
 func (s *supervisor) reap() (status unix.WaitStatus, exited bool) {
+	which := -1
+	if s.polling.TryLock() {
+		defer s.polling.Unlock()
+	} else if which = s.pid; which == 0 {
+		return status, false
+	}
 	for {
 		var ws unix.WaitStatus
-		pid, err := unix.Wait4(-1, &ws, unix.WNOHANG, nil)
+		pid, err := unix.Wait4(which, &ws, unix.WNOHANG, nil)
 		if errors.Is(err, unix.EINTR) {
 			continue
 		}

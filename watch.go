@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -162,6 +163,7 @@ func runWatch(ctx context.Context, inv *invocation) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	changes := make(chan envChange)
+	p.polling, p.polled = &s.polling, s.polled
 	go p.run(ctx, changes)
 	return s.run(res.Env, res.Set, changes)
 }
@@ -277,6 +279,9 @@ type poller struct {
 
 	seen map[stageKey]string // the version id of each stage in use
 	env  []string            // the command's environment
+
+	polling *sync.Mutex   // held for each poll: see supervisor.polling
+	polled  chan struct{} // told after each poll
 }
 
 // envChange is a new environment for the command.
@@ -300,7 +305,13 @@ func (p *poller) run(ctx context.Context, changes chan<- envChange) {
 			return
 		case <-time.After(pollDelay(p.opts.watch.interval, failures)):
 		}
+		p.polling.Lock()
 		change, ok := p.poll(ctx)
+		p.polling.Unlock()
+		select {
+		case p.polled <- struct{}{}:
+		default: // a sweep is already asked for
+		}
 		if ok {
 			failures = 0
 		} else {

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -595,4 +596,44 @@ func TestWatchParameterStore(t *testing.T) {
 	}
 	putSecret(t, name, `{"GREETING":"two"}`)
 	w.waitFor(t, w.stdout.String, "start two host-2\n")
+}
+
+// TestWatchCredentialProcess polls with a credential_process profile whose
+// credentials expire within a second, so that the SDK runs the program at
+// nearly every poll and waits for it with os/exec. The supervisor reaps
+// orphans as PID 1 or subreaper; were it to collect the SDK's child first,
+// the poll would fail (ECHILD) and the change below would never be seen.
+func TestWatchCredentialProcess(t *testing.T) {
+	t.Parallel()
+	name := secretName(t, "app")
+	createSecret(t, "us-east-1", name, `{"GREETING":"first-cp1"}`)
+	dir := t.TempDir()
+	runs := filepath.Join(dir, "runs")
+	script := writeScript(t, dir, "creds", `#!/bin/sh
+echo run >> `+runs+`
+exp=$(date -u -d "@$(($(date +%s) + 1))" +%Y-%m-%dT%H:%M:%SZ)
+printf '{"Version":1,"AccessKeyId":"testing","SecretAccessKey":"testing","Expiration":"%s"}\n' "$exp"
+`, 0o755)
+	config := filepath.Join(dir, "config")
+	writeFile(t, config, "[profile cp]\nregion = us-east-1\ncredential_process = "+script+"\n")
+	env := withEnv(baseEnv(t), append(noStaticKeys, "SECRET_ID="+name, "AWS_PROFILE=cp", "AWS_CONFIG_FILE="+config)...)
+	w := startWatching(t, env, watchArgs(append([]string{"--"}, app("GREETING")...)...)...)
+	w.waitFor(t, w.stdout.String, "start first-cp1")
+	// Let several polls refresh the credentials before the change.
+	deadline := time.Now().Add(watchLimit)
+	for {
+		b, _ := os.ReadFile(runs)
+		if strings.Count(string(b), "run") >= 4 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("credential_process ran %d times within %v, want 4; stderr %q", strings.Count(string(b), "run"), watchLimit, w.stderr.String())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	putSecret(t, name, `{"GREETING":"second-cp2"}`)
+	w.waitFor(t, w.stdout.String, "start second-cp2")
+	if strings.Contains(w.stderr.String(), "keeps running") {
+		t.Errorf("a poll failed: %q", w.stderr.String())
+	}
 }
