@@ -80,50 +80,57 @@ func signalStatus(sig os.Signal) int {
 	return exitFailure
 }
 
-// execCommand replaces secretenv with argv[0], searched on env's PATH the way
-// execvp(3) does: each PATH entry in order, skipping entries where it is
-// missing and remembering entries where it is not executable. It returns only
-// on failure, with the exit status to use. setByUs names the variables that
-// came from secrets, to name the culprit when the environment is too big.
+// execCommand replaces secretenv with argv[0], found by lookCommand. It
+// returns only on failure, with the exit status to use. setByUs names the
+// variables that came from secrets, to name the culprit when the environment
+// is too big.
 func execCommand(argv, env []string, setByUs map[string]source) error {
-	name := argv[0]
 	if err := checkExecLimits(argv, env, setByUs); err != nil {
 		return err
 	}
+	path, err := lookCommand(argv[0], env, setByUs)
+	if err != nil {
+		return err
+	}
+	return execError(path, unix.Exec(path, argv, env), env, setByUs)
+}
+
+// lookCommand finds name on env's PATH the way execvp(3) does: each entry
+// in order, an empty one meaning the current directory, taking the first
+// where name is an executable file and remembering the first where it
+// exists but cannot be run (126); else 127. A name with a slash is used as
+// it is. Both exec and the --watch supervisor start the command found here.
+func lookCommand(name string, env []string, set map[string]source) (string, error) {
 	if name == "" {
-		return &exitError{exitNotFound, errors.New("'': command not found")}
+		return "", &exitError{exitNotFound, errors.New("'': command not found")}
 	}
 	if strings.Contains(name, "/") {
-		return execError(name, unix.Exec(name, argv, env), env, setByUs)
+		return name, nil
 	}
 	path, _ := lookupEnv(env, "PATH")
 	if path == "" {
 		path = defaultPath
 	}
-	var denied error
+	denied := ""
 	for dir := range strings.SplitSeq(path, ":") {
 		if dir == "" {
-			dir = "." // an empty PATH entry means the current directory
+			dir = "."
 		}
 		file := dir + "/" + name
-		err := unix.Exec(file, argv, env)
+		fi, err := os.Stat(file)
 		switch {
-		case errors.Is(err, unix.ENOENT) && fileExists(file):
-			return execError(file, err, env, setByUs) // the interpreter of a script is missing
-		case errors.Is(err, unix.ENOENT), errors.Is(err, unix.ENOTDIR), errors.Is(err, unix.ELOOP):
+		case err != nil:
 			continue
-		case errors.Is(err, unix.EACCES):
-			if denied == nil {
-				denied = execError(file, err, env, setByUs)
-			}
-			continue
+		case fi.Mode().IsRegular() && unix.Access(file, unix.X_OK) == nil:
+			return file, nil
+		case denied == "":
+			denied = file
 		}
-		return execError(file, err, env, setByUs)
 	}
-	if denied != nil {
-		return denied
+	if denied != "" {
+		return "", execError(denied, unix.EACCES, env, set)
 	}
-	return &exitError{exitNotFound, fmt.Errorf("'%s': command not found in PATH", name)}
+	return "", &exitError{exitNotFound, fmt.Errorf("'%s': command not found in PATH", name)}
 }
 
 func fileExists(file string) bool {

@@ -220,42 +220,6 @@ func commandStatus(ws unix.WaitStatus) error {
 	return &exitError{code: code}
 }
 
-// lookCommand finds name on env's PATH the way execCommand does: the first
-// entry where it is an executable file, else the first where it exists but
-// cannot be run (126), else 127.
-func lookCommand(name string, env []string, set map[string]source) (string, error) {
-	if name == "" {
-		return "", &exitError{exitNotFound, errors.New("'': command not found")}
-	}
-	if strings.Contains(name, "/") {
-		return name, nil
-	}
-	path, _ := lookupEnv(env, "PATH")
-	if path == "" {
-		path = defaultPath
-	}
-	denied := ""
-	for dir := range strings.SplitSeq(path, ":") {
-		if dir == "" {
-			dir = "."
-		}
-		file := dir + "/" + name
-		fi, err := os.Stat(file)
-		switch {
-		case err != nil:
-			continue
-		case fi.Mode().IsRegular() && unix.Access(file, unix.X_OK) == nil:
-			return file, nil
-		case denied == "":
-			denied = file
-		}
-	}
-	if denied != "" {
-		return "", execError(denied, unix.EACCES, env, set)
-	}
-	return "", &exitError{exitNotFound, fmt.Errorf("'%s': command not found in PATH", name)}
-}
-
 // ownsTerminal reports whether stdin is a terminal whose foreground process
 // group is secretenv's: the child's group then takes the foreground, so that
 // it reads the terminal and gets its ^C, as a shell's foreground job does.
