@@ -19,8 +19,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
-	"github.com/aws/smithy-go"
-	smithyhttp "github.com/aws/smithy-go/transport/http"
 )
 
 // listCmd prints the secrets of a region whose names start with PREFIX,
@@ -199,52 +197,21 @@ func terminalSafe(s string) string {
 }
 
 // describeListError turns a ListSecrets failure into one line naming the
-// region, the AWS error code and what to do. As for fetches, the SDK's own
-// message is never used: it can quote a response body.
+// region, the AWS error code and what to do (awsRequest.describe).
 func describeListError(ctx context.Context, region string, timeout time.Duration, err error) error {
-	what := "ListSecrets in " + region
-	if msg, ok := describeCredentialError(err, late(ctx), timeout); ok {
-		return fmt.Errorf("%s: %s", what, msg)
-	}
-	var code string
-	var apiErr smithy.APIError
-	if errors.As(err, &apiErr) {
-		code = apiErr.ErrorCode()
-	}
-	if late(ctx) {
-		why := ""
-		if code != "" {
-			why = "; the last answer was " + code
-		} else if ne := netError(err); ne != "" {
-			why = "; the last error was " + ne
-		}
-		return fmt.Errorf("%s: no answer within the %s deadline%s; check network access to Secrets Manager or raise --timeout", what, timeout, why)
-	}
-	switch code {
-	case "":
-	case "AccessDeniedException":
-		return fmt.Errorf("%s: access denied (%s); listing needs secretsmanager:ListSecrets on resource *", what, code)
-	case "UnrecognizedClientException", "InvalidClientTokenId", "InvalidSignatureException", "SignatureDoesNotMatch", "IncompleteSignature":
-		return fmt.Errorf("%s: AWS rejected the credentials (%s); check AWS_PROFILE, the access key or the role", what, code)
-	case "ExpiredTokenException", "ExpiredToken", "RequestExpired":
-		return fmt.Errorf("%s: the AWS credentials have expired (%s); refresh them (aws sso login, a new session token) or use a role", what, code)
-	default:
-		return fmt.Errorf("%s: Secrets Manager refused the request (%s)", what, code)
-	}
-	var de *smithy.DeserializationError
-	if errors.As(err, &de) {
-		return fmt.Errorf("%s: Secrets Manager sent a response that is not valid for ListSecrets; check AWS_ENDPOINT_URL_SECRETS_MANAGER or any proxy in between", what)
-	}
-	var unsent *unsentError
-	if errors.As(err, &unsent) {
-		return fmt.Errorf("%s: %s", what, unsent.describe("Secrets Manager", region, ""))
-	}
-	var re *smithyhttp.ResponseError
-	if errors.As(err, &re) && re.HTTPStatusCode() != 0 { // 0: the SDK wraps send errors too
-		return fmt.Errorf("%s: Secrets Manager answered HTTP %d", what, re.HTTPStatusCode())
-	}
-	if ne := netError(err); ne != "" {
-		return fmt.Errorf("%s: cannot reach Secrets Manager: %s", what, ne)
-	}
-	return fmt.Errorf("%s: the request to Secrets Manager failed without an answer", what)
+	return awsRequest{
+		subject:     "ListSecrets in " + region,
+		service:     "Secrets Manager",
+		endpointVar: "AWS_ENDPOINT_URL_SECRETS_MANAGER",
+		op:          "ListSecrets",
+		region:      region,
+		timeout:     timeout,
+		codes: func(code string) string {
+			if code == "AccessDeniedException" {
+				return fmt.Sprintf("access denied (%s); listing needs secretsmanager:ListSecrets on resource *", code)
+			}
+			return ""
+		},
+		unanswered: "the request to Secrets Manager failed without an answer",
+	}.describe(ctx, err)
 }

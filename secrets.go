@@ -6,9 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
-	"net"
 	"net/http/httptrace"
-	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -19,7 +17,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
-	"github.com/aws/smithy-go"
 	"github.com/aws/smithy-go/logging"
 	"github.com/aws/smithy-go/middleware"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
@@ -318,172 +315,55 @@ func (s *secretStore) fetch(ctx context.Context, v secretVersion) (string, error
 	return *out.SecretString, nil
 }
 
-// describeFetchError turns an SDK error into one line naming the secret, the
-// AWS error code and what to do. It never uses the SDK's own message, which
-// can quote a response body. tr says whether a request was sent, and where.
+// describeFetchError describes a failed GetSecretValue of v in one line
+// (awsRequest.describe); tr says whether a request was sent, and where.
 func describeFetchError(ctx context.Context, v secretVersion, region string, timeout time.Duration, tr requestTrace, err error) error {
-	var code string
-	var apiErr smithy.APIError
-	if errors.As(err, &apiErr) {
-		code = apiErr.ErrorCode()
-	}
-	// Credentials first: a credential source that never answers also ends
-	// at the deadline, and Secrets Manager was then never asked.
-	if msg, ok := describeCredentialError(err, late(ctx), timeout); ok {
-		return fmt.Errorf("%s: %s", v, msg)
-	}
-	if late(ctx) {
-		why := ""
-		switch ne := netError(err); {
-		case code != "":
-			why = "; the last answer was " + code
-		case ne != "":
-			why = "; the last error was " + ne
-		case tr.attempts == 0:
-			// Nothing was sent: the deadline passed before the first
-			// attempt (SECRETENV_TIMEOUT=1ms), not on the network.
-			return fmt.Errorf("%s: the %s deadline passed before the request was sent; raise --timeout", v, timeout)
-		}
-		return fmt.Errorf("%s: no answer within the %s deadline%s; check network access to Secrets Manager or raise --timeout", v, timeout, why)
-	}
-	if code != "" {
-		what, permanent := describeAPIError(code, "secretsmanager:GetSecretValue", region, v.Stage != "" || v.VersionID != "")
-		err := fmt.Errorf("%s: %s", v, what)
-		if permanent {
-			return &permanentError{err}
-		}
-		return err
-	}
-	var unsent *unsentError
-	if errors.As(err, &unsent) {
-		return fmt.Errorf("%s: %s", v, unsent.describe("Secrets Manager", region, tr.endpoint))
-	}
-	var de *smithy.DeserializationError
-	if errors.As(err, &de) {
-		return fmt.Errorf("%s: Secrets Manager sent a response that is not valid for GetSecretValue; check AWS_ENDPOINT_URL_SECRETS_MANAGER or any proxy in between", v)
-	}
-	var re *smithyhttp.ResponseError
-	if errors.As(err, &re) && re.HTTPStatusCode() != 0 { // 0: the SDK wraps send errors too
-		return fmt.Errorf("%s: Secrets Manager answered HTTP %d", v, re.HTTPStatusCode())
-	}
-	if ne := netError(err); ne != "" {
-		return fmt.Errorf("%s: cannot reach Secrets Manager: %s", v, ne)
-	}
-	return fmt.Errorf("%s: the request to Secrets Manager failed without an answer; run with --verbose to see the endpoint and attempts", v)
+	return getSecretValueRequest(v, region, timeout, &tr).describe(ctx, err)
 }
 
-// describeAPIError explains an AWS error code in words, for any Secrets
-// Manager call: what happened and what to do, without the subject. action
+// getSecretValueRequest names a GetSecretValue of v for describing its
+// failure. Its own codes concern this secret alone: fetchAll lets the other
+// fetches finish.
+func getSecretValueRequest(v secretVersion, region string, timeout time.Duration, tr *requestTrace) awsRequest {
+	versioned := v.Stage != "" || v.VersionID != ""
+	return awsRequest{
+		subject:     v.String(),
+		service:     "Secrets Manager",
+		endpointVar: "AWS_ENDPOINT_URL_SECRETS_MANAGER",
+		op:          "GetSecretValue",
+		region:      region,
+		timeout:     timeout,
+		trace:       tr,
+		codes: func(code string) string {
+			return describeSecretCode(code, "secretsmanager:GetSecretValue", region, versioned)
+		},
+		permanent:  true,
+		unanswered: "the request to Secrets Manager failed without an answer; run with --verbose to see the endpoint and attempts",
+	}
+}
+
+// describeSecretCode explains the error codes of a Secrets Manager call
+// that concern the secret itself, or returns "" for any other code. action
 // is the IAM action the call needs (secretsmanager:GetSecretValue), region
 // where it was made, versioned whether it named a version or stage.
-// permanent says that the failure concerns this secret alone and that no
-// retry can change it.
-func describeAPIError(code, action, region string, versioned bool) (text string, permanent bool) {
+func describeSecretCode(code, action, region string, versioned bool) string {
 	switch code {
 	case "ResourceNotFoundException":
 		what := "secret not found"
 		if versioned {
 			what = "secret or version not found"
 		}
-		return fmt.Sprintf("%s in region %s (%s); check the name and the region (--region, AWS_REGION)", what, region, code), true
+		return fmt.Sprintf("%s in region %s (%s); check the name and the region (--region, AWS_REGION)", what, region, code)
 	case "AccessDeniedException":
-		return fmt.Sprintf("access denied (%s); the role needs %s on this secret and kms:Decrypt on its KMS key", code, action), true
+		return fmt.Sprintf("access denied (%s); the role needs %s on this secret and kms:Decrypt on its KMS key", code, action)
 	case "DecryptionFailure":
-		return fmt.Sprintf("cannot decrypt the secret (%s); the role needs kms:Decrypt on the secret's KMS key", code), true
+		return fmt.Sprintf("cannot decrypt the secret (%s); the role needs kms:Decrypt on the secret's KMS key", code)
 	case "InvalidRequestException":
-		return fmt.Sprintf("request refused (%s); the secret may be scheduled for deletion", code), true
+		return fmt.Sprintf("request refused (%s); the secret may be scheduled for deletion", code)
 	case "InvalidParameterException":
-		return fmt.Sprintf("invalid secret id or version (%s)", code), true
-	case "UnrecognizedClientException", "InvalidClientTokenId", "InvalidSignatureException", "SignatureDoesNotMatch", "IncompleteSignature":
-		return fmt.Sprintf("AWS rejected the credentials (%s); check AWS_PROFILE, the access key or the role", code), false
-	case "ExpiredTokenException", "ExpiredToken", "RequestExpired":
-		return fmt.Sprintf("the AWS credentials have expired (%s); refresh them (aws sso login, a new session token) or use a role", code), false
-	}
-	return fmt.Sprintf("Secrets Manager refused the request (%s)", code), false
-}
-
-// late reports whether ctx's deadline has passed. ctx.Err can still be nil
-// for a moment after it has, when a timer inside the SDK fires first.
-func late(ctx context.Context) bool {
-	if ctx.Err() != nil {
-		return true
-	}
-	deadline, ok := ctx.Deadline()
-	return ok && !time.Now().Before(deadline)
-}
-
-// netError returns the text of a network error in err's chain, or "". Such
-// text names addresses and system errors, never bodies.
-func netError(err error) string {
-	var op *net.OpError
-	if errors.As(err, &op) {
-		return op.Error()
-	}
-	var dns *net.DNSError
-	if errors.As(err, &dns) {
-		return dns.Error()
+		return fmt.Sprintf("invalid secret id or version (%s)", code)
 	}
 	return ""
-}
-
-// describeCredentialError recognises a failure to obtain credentials, which
-// the SDK reports from its signing step as "get identity: ...", and names the
-// source that failed. late means the deadline passed first. The SDK's own
-// message lists the whole provider chain and can quote a credential
-// endpoint's response body; the user needs one line without either.
-func describeCredentialError(err error, late bool, timeout time.Duration) (string, bool) {
-	text := err.Error()
-	if !strings.Contains(text, "get identity:") {
-		return "", false
-	}
-	const noCredentials = "no AWS credentials found%s; set AWS_PROFILE or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or run with a task, pod or instance role"
-	var pe *os.PathError
-	switch {
-	case errors.As(err, &pe):
-		return fmt.Sprintf("cannot load AWS credentials: %s: %v", pe.Path, pe.Err), true
-	case fromContainer():
-		return describeContainerError(err, late, timeout), true
-	case late:
-		return fmt.Sprintf(noCredentials, fmt.Sprintf(" within the %s deadline", timeout)) + "; or raise --timeout", true
-	case strings.Contains(text, "EC2 IMDS") || strings.Contains(text, "ec2imds"):
-		return fmt.Sprintf(noCredentials, ""), true
-	}
-	return "cannot load AWS credentials; check AWS_PROFILE and the credential settings", true
-}
-
-// fromContainer reports whether the SDK's chain gets credentials from an ECS
-// or EKS Pod Identity endpoint: no profile is chosen and the agent's
-// variables are set. (Static keys would have been used before either.)
-func fromContainer() bool {
-	return os.Getenv("AWS_PROFILE") == "" &&
-		(os.Getenv("AWS_CONTAINER_CREDENTIALS_FULL_URI") != "" || os.Getenv("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI") != "")
-}
-
-// describeContainerError says why the container credentials endpoint gave no
-// credentials. The endpoint's error body is never shown.
-func describeContainerError(err error, late bool, timeout time.Duration) string {
-	const what = "cannot load AWS credentials from the container credentials endpoint"
-	if file := os.Getenv("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE"); file != "" {
-		// The SDK reports a missing token file as text only.
-		f, openErr := os.Open(file)
-		if openErr != nil {
-			return fmt.Sprintf("%s: cannot read AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: %v", what, openErr)
-		}
-		f.Close()
-	}
-	var status interface{ HTTPStatusCode() int }
-	var de *smithy.DeserializationError
-	switch ne := netError(err); {
-	case late:
-		return fmt.Sprintf("%s within the %s deadline; check AWS_CONTAINER_CREDENTIALS_FULL_URI (or _RELATIVE_URI) or raise --timeout", what, timeout)
-	case errors.As(err, &status) && status.HTTPStatusCode() != 0:
-		return fmt.Sprintf("%s: it answered HTTP %d; check AWS_CONTAINER_AUTHORIZATION_TOKEN(_FILE) and the task or pod role", what, status.HTTPStatusCode())
-	case errors.As(err, &de):
-		return fmt.Sprintf("%s: its answer is not valid credentials JSON; check AWS_CONTAINER_CREDENTIALS_FULL_URI", what)
-	case ne != "":
-		return fmt.Sprintf("%s: %s", what, ne)
-	}
-	return what
 }
 
 // describeConfigError shortens errors from loading the shared config files.

@@ -12,8 +12,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
-	"github.com/aws/smithy-go"
-	smithyhttp "github.com/aws/smithy-go/transport/http"
 )
 
 // getParametersMax is GetParameters' limit on names per call (10).
@@ -313,50 +311,28 @@ func (p *parameterStore) describeError(ctx context.Context, subject, region stri
 	if late(ctx) && tr.lastErr != nil {
 		err = errors.Join(err, tr.lastErr)
 	}
-	var code string
-	var apiErr smithy.APIError
-	if errors.As(err, &apiErr) {
-		code = apiErr.ErrorCode()
-	}
-	if msg, ok := describeCredentialError(err, late(ctx), p.timeout); ok {
-		return fmt.Errorf("%s: %s", subject, msg)
-	}
-	if late(ctx) {
-		why := ""
-		if code != "" {
-			why = "; the last answer was " + code
-		} else if ne := netError(err); ne != "" {
-			why = "; the last error was " + ne
-		}
-		return fmt.Errorf("%s: no answer within the %s deadline%s; check network access to Parameter Store (SSM) or raise --timeout", subject, p.timeout, why)
-	}
-	switch code {
-	case "":
-	case "AccessDeniedException":
-		return fmt.Errorf("%s: access denied (%s); the role needs ssm:GetParameters (ssm:GetParametersByPath for a path) on the parameters, and kms:Decrypt on the key of a SecureString", subject, code)
-	case "ParameterNotFound", "ParameterVersionNotFound":
-		return fmt.Errorf("%s: not found in region %s (%s); check the name and the region", subject, region, code)
-	case "InvalidKeyId":
-		return fmt.Errorf("%s: cannot decrypt a SecureString (%s); check the parameter's KMS key and kms:Decrypt", subject, code)
-	case "ValidationException", "InvalidFilterKey", "InvalidFilterValue", "InvalidNextToken":
-		return fmt.Errorf("%s: Parameter Store refused the request (%s); check the name or path", subject, code)
-	case "UnrecognizedClientException", "InvalidClientTokenId", "InvalidSignatureException", "SignatureDoesNotMatch", "IncompleteSignature":
-		return fmt.Errorf("%s: AWS rejected the credentials (%s); check AWS_PROFILE, the access key or the role", subject, code)
-	case "ExpiredTokenException", "ExpiredToken", "RequestExpired":
-		return fmt.Errorf("%s: the AWS credentials have expired (%s); refresh them (aws sso login, a new session token) or use a role", subject, code)
-	default:
-		return fmt.Errorf("%s: Parameter Store refused the request (%s)", subject, code)
-	}
-	var de *smithy.DeserializationError
-	if errors.As(err, &de) {
-		return fmt.Errorf("%s: Parameter Store sent a response that is not valid; check AWS_ENDPOINT_URL_SSM or any proxy in between", subject)
-	}
-	var re *smithyhttp.ResponseError
-	if errors.As(err, &re) {
-		return fmt.Errorf("%s: Parameter Store answered HTTP %d", subject, re.HTTPStatusCode())
-	}
-	if ne := netError(err); ne != "" {
-		return fmt.Errorf("%s: cannot reach Parameter Store: %s", subject, ne)
-	}
-	return fmt.Errorf("%s: request failed (%T)", subject, errors.Unwrap(err))
+	return awsRequest{
+		subject:     subject,
+		service:     "Parameter Store",
+		reach:       "Parameter Store (SSM)",
+		endpointVar: "AWS_ENDPOINT_URL_SSM",
+		region:      region,
+		timeout:     p.timeout,
+		// No trace: the client has no markUnsent, and a deadline before
+		// the first attempt reads as any other deadline here.
+		codes: func(code string) string {
+			switch code {
+			case "AccessDeniedException":
+				return fmt.Sprintf("access denied (%s); the role needs ssm:GetParameters (ssm:GetParametersByPath for a path) on the parameters, and kms:Decrypt on the key of a SecureString", code)
+			case "ParameterNotFound", "ParameterVersionNotFound":
+				return fmt.Sprintf("not found in region %s (%s); check the name and the region", region, code)
+			case "InvalidKeyId":
+				return fmt.Sprintf("cannot decrypt a SecureString (%s); check the parameter's KMS key and kms:Decrypt", code)
+			case "ValidationException", "InvalidFilterKey", "InvalidFilterValue", "InvalidNextToken":
+				return fmt.Sprintf("Parameter Store refused the request (%s); check the name or path", code)
+			}
+			return ""
+		},
+		unanswered: fmt.Sprintf("request failed (%T)", errors.Unwrap(err)),
+	}.describe(ctx, err)
 }

@@ -107,15 +107,6 @@ func (c current) readable() error {
 	return nil
 }
 
-// apiCode is the AWS error code in err's chain, or "".
-func apiCode(err error) string {
-	var apiErr smithy.APIError
-	if errors.As(err, &apiErr) {
-		return apiErr.ErrorCode()
-	}
-	return ""
-}
-
 // writeRules are the entrypoint's settings that decide which keys it
 // accepts: --allow-key and --only-key/--only-keys-from (or their
 // environment twins). They are read before anything else, so that a bad
