@@ -435,36 +435,45 @@ func newRequestToken() (string, error) {
 
 // describeWriteError turns an error from op (PutSecretValue, CreateSecret)
 // into one line naming the AWS error code and what to do; the codes that
-// reading shares are left to describeFetchError. Never the SDK's message,
-// which can quote the request.
+// reading shares are left to GetSecretValue's description. Never the SDK's
+// message, which can quote the request.
 func describeWriteError(ctx context.Context, store *secretStore, v secretVersion, region, op string, tr requestTrace, err error) error {
+	req := getSecretValueRequest(v, region, store.timeout, &tr)
 	code := apiCode(err)
 	if late(ctx) {
 		code = ""
 	}
-	switch code {
-	case "AccessDeniedException":
-		return fmt.Errorf("%s: access denied to %s (%s); the role needs secretsmanager:%s on this secret, and kms:GenerateDataKey and kms:Encrypt on a customer KMS key (examples/iam-policy-maintainer.json)", v, op, code, op)
-	case "ResourceExistsException":
-		return fmt.Errorf("%s: someone else created the secret at the same moment (%s); nothing written; run the command again", v, code)
-	case "EncryptionFailure":
-		return fmt.Errorf("%s: cannot encrypt the secret (%s); check the KMS key (--kms-key-id) is enabled and the role may use it", v, code)
-	case "LimitExceededException":
-		return fmt.Errorf("%s: Secrets Manager refused the write (%s): too many versions or secrets; retry in a while", v, code)
-	case "InvalidRequestException":
-		return fmt.Errorf("%s: Secrets Manager refused the write (%s); the secret may be scheduled for deletion (restore it first)", v, code)
-	case "InvalidParameterException", "ValidationException":
-		return fmt.Errorf("%s: Secrets Manager refused a parameter of %s (%s); check --kms-key-id, --description and the name", v, op, code)
+	if text := describeWriteCode(code, op); text != "" {
+		return fmt.Errorf("%s: %s", v, text)
 	}
 	if late(ctx) && tr.attempts > 0 {
 		// A request sent may have been carried out: a second run would then
 		// find the version changed and name the keys "someone else" changed.
-		return fmt.Errorf("%w; the %s may have reached Secrets Manager, so check the secret's current version before running again", describeFetchError(ctx, v, region, store.timeout, tr, err), op)
+		return fmt.Errorf("%w; the %s may have reached Secrets Manager, so check the secret's current version before running again", req.describe(ctx, err), op)
 	}
 	if code == "" && errors.As(err, new(*smithy.DeserializationError)) {
-		return fmt.Errorf("%s: Secrets Manager sent a response that is not valid for %s; check AWS_ENDPOINT_URL_SECRETS_MANAGER or any proxy in between; the write may have happened, so check the secret's versions before trying again", v, op)
+		return fmt.Errorf("%s; the write may have happened, so check the secret's versions before trying again", req.invalidResponse(op))
 	}
-	return describeFetchError(ctx, v, region, store.timeout, tr, err)
+	return req.describe(ctx, err)
+}
+
+// describeWriteCode explains the error codes of a write, or returns "".
+func describeWriteCode(code, op string) string {
+	switch code {
+	case "AccessDeniedException":
+		return fmt.Sprintf("access denied to %s (%s); the role needs secretsmanager:%s on this secret, and kms:GenerateDataKey and kms:Encrypt on a customer KMS key (examples/iam-policy-maintainer.json)", op, code, op)
+	case "ResourceExistsException":
+		return fmt.Sprintf("someone else created the secret at the same moment (%s); nothing written; run the command again", code)
+	case "EncryptionFailure":
+		return fmt.Sprintf("cannot encrypt the secret (%s); check the KMS key (--kms-key-id) is enabled and the role may use it", code)
+	case "LimitExceededException":
+		return fmt.Sprintf("Secrets Manager refused the write (%s): too many versions or secrets; retry in a while", code)
+	case "InvalidRequestException":
+		return fmt.Sprintf("Secrets Manager refused the write (%s); the secret may be scheduled for deletion (restore it first)", code)
+	case "InvalidParameterException", "ValidationException":
+		return fmt.Sprintf("Secrets Manager refused a parameter of %s (%s); check --kms-key-id, --description and the name", op, code)
+	}
+	return ""
 }
 
 // stopOnSignal returns ctx cancelled with a signalError when a stop signal
