@@ -128,6 +128,15 @@ func (r awsRequest) invalidResponse(op string) string {
 	return fmt.Sprintf("%s: %s sent a response that is not valid%s; check %s or any proxy in between", r.subject, r.service, op, r.endpointVar)
 }
 
+// withLastError adds the last attempt's error when the deadline ended the
+// call in a backoff sleep, where the SDK returns only "canceled".
+func withLastError(ctx context.Context, err error, tr requestTrace) error {
+	if late(ctx) && tr.lastErr != nil {
+		return errors.Join(err, tr.lastErr)
+	}
+	return err
+}
+
 // apiCode is the AWS error code in err's chain, or "".
 func apiCode(err error) string {
 	var apiErr smithy.APIError

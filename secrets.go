@@ -302,12 +302,7 @@ func (s *secretStore) fetch(ctx context.Context, v secretVersion) (string, error
 		if cancelled(ctx) {
 			return "", context.Cause(ctx) // by a signal or by another secret's failure
 		}
-		if late(ctx) && tr.lastErr != nil {
-			// When the deadline ends a backoff sleep, the SDK returns only
-			// "canceled": the last attempt's error says why it was retrying.
-			err = errors.Join(err, tr.lastErr)
-		}
-		return "", describeFetchError(ctx, v, region, s.timeout, tr, err)
+		return "", describeFetchError(ctx, v, region, s.timeout, tr, withLastError(ctx, err, tr))
 	}
 	if out.SecretString == nil {
 		return "", &permanentError{fmt.Errorf("%s: the secret has only SecretBinary; secretenv reads SecretString (store the value as text)", v)}

@@ -308,9 +308,7 @@ func (p *parameterStore) describeError(ctx context.Context, subject, region stri
 	if cause := context.Cause(ctx); cause != nil && !errors.Is(cause, context.DeadlineExceeded) {
 		return fmt.Errorf("%w: %w", errCancelled, cause)
 	}
-	if late(ctx) && tr.lastErr != nil {
-		err = errors.Join(err, tr.lastErr)
-	}
+	err = withLastError(ctx, err, *tr)
 	return awsRequest{
 		subject:     subject,
 		service:     "Parameter Store",

@@ -388,15 +388,6 @@ func (r writeRetryer) IsErrorRetryable(err error) bool {
 	return apiCode(err) != "LimitExceededException" && r.Retryer.IsErrorRetryable(err)
 }
 
-// withLastError adds the last attempt's error when the deadline ended the
-// call in a backoff sleep, where the SDK returns only "canceled".
-func withLastError(ctx context.Context, err error, tr requestTrace) error {
-	if late(ctx) && tr.lastErr != nil {
-		return errors.Join(err, tr.lastErr)
-	}
-	return err
-}
-
 // raceError says that someone else wrote the secret after it was read, and
 // which keys they changed (names only).
 func raceError(v secretVersion, base, now current) error {
