@@ -33,7 +33,7 @@ func TestTemplateKeys(t *testing.T) {
 			if err := os.WriteFile(path, []byte(tc.text), 0o600); err != nil {
 				t.Fatal(err)
 			}
-			got, err := templateKeys(path)
+			got, err := onlyFlags.templateKeys(path)
 			if tc.want != nil {
 				if err != nil || !slices.Equal(got, tc.want) {
 					t.Fatalf("templateKeys = %q, %v; want %q", got, err, tc.want)
@@ -48,7 +48,7 @@ func TestTemplateKeys(t *testing.T) {
 			}
 		})
 	}
-	if _, err := templateKeys(filepath.Join(t.TempDir(), "missing.env")); err == nil || !strings.Contains(err.Error(), "no such file") {
+	if _, err := onlyFlags.templateKeys(filepath.Join(t.TempDir(), "missing.env")); err == nil || !strings.Contains(err.Error(), "no such file") {
 		t.Errorf("templateKeys(missing) = %v, want a no such file error", err)
 	}
 }

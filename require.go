@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -12,21 +11,18 @@ import (
 // missing or empty fails closed, so a secret that lost a key stops the
 // deploy instead of crashing the app later.
 
+// requireFlags are --require and --require-from, and their twins.
+var requireFlags = keyFlags{
+	list: "require", from: "require-from",
+	listEnv: "SECRETENV_REQUIRE", fromEnv: "SECRETENV_REQUIRE_FROM",
+	empty: "lists no keys; write the app's variables in it, one NAME= a line",
+}
+
 // applyRequireEnv fills --require and --require-from from their environment
-// twins, SECRETENV_REQUIRE (comma-separated) and SECRETENV_REQUIRE_FROM,
-// where no flag set them.
-func applyRequireEnv(opts *options, set map[string]bool, environ []string, require listFlag) error {
-	opts.require = require
-	if v, _ := lookupEnv(environ, "SECRETENV_REQUIRE"); !set["require"] && v != "" {
-		opts.require = strings.Split(v, ",")
-	}
-	if v, _ := lookupEnv(environ, "SECRETENV_REQUIRE_FROM"); !set["require-from"] {
-		opts.requireFrom = v
-	}
-	if set["require-from"] && opts.requireFrom == "" {
-		return usageError("--require-from needs a file name")
-	}
-	return nil
+// twins where no flag set them.
+func applyRequireEnv(opts *options, set map[string]bool, environ []string, require listFlag) (err error) {
+	opts.require, opts.requireFrom, err = requireFlags.applyEnv(set, environ, require, opts.requireFrom)
+	return err
 }
 
 // requiredKeys returns the required names, sorted and each once: the
@@ -44,36 +40,14 @@ func requiredKeys(opts options) ([]string, error) {
 	}
 	names := slices.Clone(opts.require)
 	if opts.requireFrom != "" {
-		keys, err := fileKeys(opts.requireFrom)
+		keys, err := requireFlags.templateKeys(opts.requireFrom)
 		if err != nil {
-			return nil, fmt.Errorf("--require-from %w", err)
-		}
-		if len(keys) == 0 {
-			return nil, fmt.Errorf("--require-from %s lists no keys; write the app's variables in it, one NAME= a line", opts.requireFrom)
+			return nil, err
 		}
 		names = append(names, keys...)
 	}
 	slices.Sort(names)
 	return slices.Compact(names), nil
-}
-
-// fileKeys returns the keys of a template (.env.example, a JSON object), read
-// as readVarsFile reads it. Values are ignored: a template's are empty or
-// placeholders.
-func fileKeys(path string) ([]string, error) {
-	if path == "-" {
-		return nil, errors.New("needs a file; stdin is the command's")
-	}
-	vars, err := readVarsFile(path, "", nil)
-	if err != nil {
-		return nil, err // names the file and the line, never a value
-	}
-	for k := range vars {
-		if !validKey(k) { // dotenv checks names; a JSON object does not
-			return nil, fmt.Errorf("%s: key %s is not a variable name", path, quoteKey(k))
-		}
-	}
-	return sortedKeys(vars), nil
 }
 
 // checkRequired fails when a required name is missing or empty in the merged
