@@ -140,11 +140,8 @@ func fetchDiffSecrets(ctx context.Context, inv *invocation, sides []*diffSide) e
 	}
 	ctx, cancel := context.WithTimeout(ctx, inv.opts.timeout)
 	defer cancel()
-	store, err := newSecretStore(ctx, inv.opts.region, inv.opts.timeout, inv.log)
+	store, err := newCheckedStore(ctx, inv.opts, inv.environ, inv.log)
 	if err != nil {
-		return err
-	}
-	if err := store.checkSetup(inv.opts.region, inv.environ); err != nil {
 		return err
 	}
 	texts, err := store.fetchAll(ctx, versions)

@@ -1,8 +1,10 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"strings"
 
@@ -128,4 +130,18 @@ func (s *secretStore) checkSetup(region string, environ []string) error {
 		}
 	}
 	return checkEndpoint("Secrets Manager", s.client(s.cfg.Region).Options().BaseEndpoint, environ)
+}
+
+// newCheckedStore is newSecretStore followed by checkSetup, as every
+// command that calls AWS starts: a mistake in the settings fails before
+// any request.
+func newCheckedStore(ctx context.Context, opts options, environ []string, log *slog.Logger) (*secretStore, error) {
+	store, err := newSecretStore(ctx, opts.region, opts.timeout, log)
+	if err != nil {
+		return nil, err
+	}
+	if err := store.checkSetup(opts.region, environ); err != nil {
+		return nil, err
+	}
+	return store, nil
 }

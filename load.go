@@ -82,11 +82,8 @@ func load(ctx context.Context, opts options, environ []string, log *slog.Logger)
 
 	ctx, cancel := context.WithTimeout(ctx, opts.timeout)
 	defer cancel()
-	store, err := newSecretStore(ctx, opts.region, opts.timeout, log)
+	store, err := newCheckedStore(ctx, opts, environ, log)
 	if err != nil {
-		return mergeResult{}, err
-	}
-	if err := store.checkSetup(opts.region, environ); err != nil {
 		return mergeResult{}, err
 	}
 	paramRefs := parameterRefs(refs)

@@ -68,12 +68,9 @@ func runPut(ctx context.Context, inv *invocation) error {
 
 	readCtx, cancel := context.WithTimeout(ctx, inv.opts.timeout)
 	defer cancel()
-	store, err := newSecretStore(readCtx, inv.opts.region, inv.opts.timeout, inv.log)
+	store, err := newCheckedStore(readCtx, inv.opts, inv.environ, inv.log)
 	if err != nil {
 		return signalled(ctx, err)
-	}
-	if err := store.checkSetup(inv.opts.region, inv.environ); err != nil {
-		return err
 	}
 	base, err := readCurrent(readCtx, store, v)
 	if err != nil {
