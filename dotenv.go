@@ -25,34 +25,14 @@ func readVarsFile(path, format string, stdin io.Reader) (map[string]string, erro
 	switch format {
 	case "json", "dotenv":
 	case "":
-		format = "dotenv"
-		if strings.HasSuffix(strings.ToLower(path), ".json") {
-			format = "json"
-		}
+		format = formatByName(path)
 	default:
 		return nil, fmt.Errorf("unknown file format %q; use json or dotenv", format)
 	}
-	name := path
-	var r io.Reader = stdin
-	if path == "-" {
-		name = "stdin"
-	} else {
-		f, err := os.Open(path)
-		if err != nil {
-			return nil, err // *PathError: the path and the reason, no content
-		}
-		defer f.Close()
-		r = f
-	}
-	text, err := io.ReadAll(io.LimitReader(r, maxVarsFile+1))
+	text, err := readFileText(path, stdin)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %v", name, err)
+		return nil, err
 	}
-	if len(text) > maxVarsFile {
-		return nil, fmt.Errorf("%s: larger than %d bytes; a secret holds at most 65,536", name, maxVarsFile)
-	}
-	// A byte-order mark marks the file's encoding; it is no part of a value.
-	text = bytes.TrimPrefix(text, []byte("\uFEFF"))
 	var vars map[string]string
 	if format == "json" {
 		vars, err = parseSecret(text)
@@ -63,9 +43,49 @@ func readVarsFile(path, format string, stdin io.Reader) (map[string]string, erro
 		vars, err = parseDotenv(text)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
+		return nil, fmt.Errorf("%s: %w", displayName(path), err)
 	}
 	return vars, nil
+}
+
+// formatByName is the format of a file given without one: .json is JSON,
+// anything else dotenv.
+func formatByName(path string) string {
+	if strings.HasSuffix(strings.ToLower(path), ".json") {
+		return "json"
+	}
+	return "dotenv"
+}
+
+// readFileText reads a file of variables, or stdin for "-", up to
+// maxVarsFile bytes. A leading byte-order mark is dropped: it marks the
+// file's encoding and is no part of a value.
+func readFileText(path string, stdin io.Reader) ([]byte, error) {
+	r := stdin
+	if path != "-" {
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, err // *PathError: the path and the reason, no content
+		}
+		defer f.Close()
+		r = f
+	}
+	text, err := io.ReadAll(io.LimitReader(r, maxVarsFile+1))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %v", displayName(path), err)
+	}
+	if len(text) > maxVarsFile {
+		return nil, fmt.Errorf("%s: larger than %d bytes; a secret holds at most 65,536", displayName(path), maxVarsFile)
+	}
+	return bytes.TrimPrefix(text, []byte("\uFEFF")), nil
+}
+
+// displayName names a file of variables in messages.
+func displayName(path string) string {
+	if path == "-" {
+		return "stdin"
+	}
+	return path
 }
 
 // parseDotenv reads a dotenv file as Docker Compose does, which is what

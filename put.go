@@ -1,14 +1,11 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"os"
-	"strings"
 )
 
 // putCmd writes keys from a file (or stdin) into a secret: merged into it by
@@ -94,10 +91,7 @@ func runPut(ctx context.Context, inv *invocation) error {
 // format "" chooses by the name as readVarsFile does (.json is JSON).
 func readDocumentFile(path, format string, stdin io.Reader) (document, error) {
 	if format == "" {
-		format = "dotenv"
-		if strings.HasSuffix(strings.ToLower(path), ".json") {
-			format = "json"
-		}
+		format = formatByName(path)
 	}
 	if format == "dotenv" {
 		vars, err := readVarsFile(path, format, stdin)
@@ -110,23 +104,10 @@ func readDocumentFile(path, format string, stdin io.Reader) (document, error) {
 		}
 		return doc, nil
 	}
-	r := stdin
-	if path != "-" {
-		f, err := os.Open(path)
-		if err != nil {
-			return nil, err // *PathError: the path and the reason, no content
-		}
-		defer f.Close()
-		r = f
-	}
-	text, err := io.ReadAll(io.LimitReader(r, maxVarsFile+1))
+	text, err := readFileText(path, stdin)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %v", displayName(path), err)
+		return nil, err
 	}
-	if len(text) > maxVarsFile {
-		return nil, fmt.Errorf("%s: larger than %d bytes; a secret holds at most 65,536", displayName(path), maxVarsFile)
-	}
-	text = bytes.TrimPrefix(text, []byte("\uFEFF"))
 	doc, lines, err := parseDocument(text)
 	if errors.Is(err, errNotObject) {
 		err = errors.New("not a JSON object of KEY: value")
@@ -140,12 +121,4 @@ func readDocumentFile(path, format string, stdin io.Reader) (document, error) {
 		}
 	}
 	return doc, nil
-}
-
-// displayName names put's input in messages.
-func displayName(path string) string {
-	if path == "-" {
-		return "stdin"
-	}
-	return path
 }
