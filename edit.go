@@ -40,15 +40,9 @@ func runEdit(ctx context.Context, inv *invocation) error {
 		return err
 	}
 
-	readCtx, cancel := context.WithTimeout(ctx, inv.opts.timeout)
-	defer cancel()
-	store, err := newCheckedStore(readCtx, inv.opts, inv.environ, inv.log)
+	store, base, err := readForWrite(ctx, inv, v)
 	if err != nil {
-		return signalled(ctx, err)
-	}
-	base, err := readCurrent(readCtx, store, v)
-	if err != nil {
-		return signalled(ctx, err)
+		return err
 	}
 	if err := base.readable(); err != nil {
 		return err

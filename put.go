@@ -63,15 +63,9 @@ func runPut(ctx context.Context, inv *invocation) error {
 		}
 	}
 
-	readCtx, cancel := context.WithTimeout(ctx, inv.opts.timeout)
-	defer cancel()
-	store, err := newCheckedStore(readCtx, inv.opts, inv.environ, inv.log)
+	store, base, err := readForWrite(ctx, inv, v)
 	if err != nil {
-		return signalled(ctx, err)
-	}
-	base, err := readCurrent(readCtx, store, v)
-	if err != nil {
-		return signalled(ctx, err)
+		return err
 	}
 	if !inv.opts.replace {
 		if err := base.readable(); err != nil {

@@ -98,6 +98,23 @@ func readCurrent(ctx context.Context, store *secretStore, v secretVersion) (curr
 	return cur, nil
 }
 
+// readForWrite opens the store, checks the AWS settings and reads the
+// secret's current version, under one deadline. A stop signal that ended
+// it makes its error the 128+N exit.
+func readForWrite(ctx context.Context, inv *invocation, v secretVersion) (*secretStore, current, error) {
+	readCtx, cancel := context.WithTimeout(ctx, inv.opts.timeout)
+	defer cancel()
+	store, err := newCheckedStore(readCtx, inv.opts, inv.environ, inv.log)
+	if err != nil {
+		return nil, current{}, signalled(ctx, err)
+	}
+	base, err := readCurrent(readCtx, store, v)
+	if err != nil {
+		return nil, current{}, signalled(ctx, err)
+	}
+	return store, base, nil
+}
+
 // readable refuses a stored secret that is not a JSON object; put
 // --replace, which does not need it, writes over it instead.
 func (c current) readable() error {
