@@ -20,7 +20,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
-	"github.com/aws/smithy-go"
 )
 
 // --watch: instead of exec, secretenv starts the command as a child, polls
@@ -179,10 +178,7 @@ func startWatch(ctx context.Context, opts options, environ, argv []string, log *
 	if len(p.secrets) > 0 && !malformed {
 		tctx, cancel := context.WithTimeout(ctx, opts.timeout)
 		defer cancel()
-		store, err := newSecretStore(tctx, opts.region, opts.timeout, log)
-		if err == nil {
-			err = store.checkSetup(opts.region, environ)
-		}
+		store, err := newCheckedStore(tctx, opts, environ, log)
 		if err != nil {
 			return nil, mergeResult{}, err
 		}
@@ -399,10 +395,7 @@ func (p *poller) describe(ctx context.Context) (map[stageKey]string, error) {
 		took := time.Since(start).Round(time.Millisecond)
 		if err != nil {
 			p.log.Debug("polled secret", "secret", sec.ID, "region", region, "endpoint", tr.endpoint, "duration", took, "attempts", tr.attempts, "outcome", "failed")
-			if late(ctx) && tr.lastErr != nil {
-				err = errors.Join(err, tr.lastErr) // as fetch does: why it was still retrying
-			}
-			return nil, describePollError(ctx, v, region, p.opts.timeout, tr, err)
+			return nil, describePollError(ctx, v, region, p.opts.timeout, tr, withLastError(ctx, err, tr))
 		}
 		for _, stage := range sec.Stages {
 			id := versionOfStage(out.VersionIdsToStages, stage)
@@ -416,15 +409,16 @@ func (p *poller) describe(ctx context.Context) (map[stageKey]string, error) {
 // describePollError is describeFetchError for DescribeSecret, whose denial
 // needs its own permission named.
 func describePollError(ctx context.Context, v secretVersion, region string, timeout time.Duration, tr requestTrace, err error) error {
-	var apiErr smithy.APIError
-	if errors.As(err, &apiErr) && apiErr.ErrorCode() == "AccessDeniedException" && !late(ctx) {
-		return fmt.Errorf("%s: access denied (AccessDeniedException); --watch needs secretsmanager:DescribeSecret on this secret", v)
+	r := getSecretValueRequest(v, region, timeout, &tr)
+	r.op = "DescribeSecret"
+	secretCodes := r.codes
+	r.codes = func(code string) string {
+		if code == "AccessDeniedException" {
+			return "access denied (AccessDeniedException); --watch needs secretsmanager:DescribeSecret on this secret"
+		}
+		return secretCodes(code)
 	}
-	var de *smithy.DeserializationError
-	if errors.As(err, &de) && !late(ctx) {
-		return fmt.Errorf("%s: Secrets Manager sent a response that is not valid for DescribeSecret; check AWS_ENDPOINT_URL_SECRETS_MANAGER or any proxy in between", v)
-	}
-	return describeFetchError(ctx, v, region, timeout, tr, err)
+	return r.describe(ctx, err)
 }
 
 // versionOfStage returns the version id that carries stage, or "" if none
