@@ -68,6 +68,7 @@ func newSecretStore(ctx context.Context, region string, timeout time.Duration, l
 	if err != nil {
 		return nil, describeConfigError(err)
 	}
+	cfg.HTTPClient = newHTTPClient(cfg.HTTPClient)
 	if cfg.Credentials != nil && log.Enabled(ctx, slog.LevelDebug) {
 		cfg.Credentials = &credentialLogger{CredentialsProvider: cfg.Credentials, log: log}
 	}

@@ -5,6 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -198,4 +201,48 @@ func TestOneFailureStopsAll(t *testing.T) {
 	})
 	res := runTimed(t, promptly, fake.env(t, "SECRET_ID=one,denied,two"), "--", "sh", "-c", "echo STARTED")
 	checkRefused(t, res, "denied", "AccessDeniedException")
+}
+
+// TestOneAttemptForALargeSecret proves that a healthy server is asked once
+// per secret, also for a 60 KB answer that takes many reads. The SDK used to
+// lose about 1 in 75 such answers to a connection its own request writer had
+// closed ("use of closed network connection", awsconfig.go's inMemoryBody),
+// and retry after a backoff; runs below make a relapse show with a
+// probability of about 93%.
+func TestOneAttemptForALargeSecret(t *testing.T) {
+	t.Parallel()
+	const runs = 200
+	var big strings.Builder
+	big.WriteByte('{')
+	for i := range 1000 {
+		if i > 0 {
+			big.WriteByte(',')
+		}
+		fmt.Fprintf(&big, `"KEY_%04d":"%s"`, i, strings.Repeat("v", 46))
+	}
+	big.WriteByte('}')
+	fake := startFakeSM(t, func(w http.ResponseWriter, req getSecretValueRequest, _ int64) {
+		writeSecret(w, req.SecretId, big.String())
+	})
+	env := fake.env(t, "SECRET_ID=big")
+	var retried atomic.Int64
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			for range runs / 4 {
+				res := runSecretenv(t, env, "", "--verbose", "--", "true")
+				if res.Code != 0 {
+					t.Errorf("exit %d, stderr %q", res.Code, res.Stderr)
+					return
+				}
+				if !strings.Contains(res.Stderr, "attempts=1 ") {
+					retried.Add(1)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if n := retried.Load(); n > 0 || fake.requests.Load() != runs {
+		t.Errorf("%d of %d runs needed more than one attempt (%d requests)", n, runs, fake.requests.Load())
+	}
 }
