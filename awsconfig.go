@@ -2,11 +2,15 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"io"
 	"net/http"
+	"sync"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	"github.com/aws/aws-sdk-go-v2/feature/ec2/imds"
 )
 
 // inMemoryBody is the HTTP client every SDK client built from secretenv's
@@ -53,4 +57,35 @@ func (c inMemoryBody) Do(req *http.Request) (*http.Response, error) {
 	req.Body = io.NopCloser(bytes.NewReader(body))
 	req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
 	return c.HTTPClient.Do(req)
+}
+
+// imdsBudget bounds each request to the EC2 instance metadata service (IMDS),
+// the last source of the SDK's credential chain. On EC2 it answers in
+// milliseconds (the SDK itself allows it 250 ms to connect and 500 ms to
+// answer); on a laptop or CI runner with no credentials, its address often
+// leads nowhere, and without this bound the SDK tries for its own default of
+// 5 s, because its credential cache hides secretenv's deadline from the
+// lookup. The provider's first call (session token, then role name) fails
+// within the budget and it makes no other, so a missing IMDS costs about 1 s
+// in all (TestInstanceMetadata; bench/RESULTS.md).
+const imdsBudget = time.Second
+
+// boundedIMDS is the IMDS client of the SDK's EC2 role credential provider:
+// the SDK's own client, built from the loaded configuration (so that
+// AWS_EC2_METADATA_* and the profile's ec2_metadata_* settings still apply),
+// with each call bounded by imdsBudget.
+type boundedIMDS struct {
+	// cfg is set once config.LoadDefaultConfig has returned, before any
+	// credentials are retrieved.
+	cfg aws.Config
+
+	once   sync.Once
+	client *imds.Client
+}
+
+func (b *boundedIMDS) GetMetadata(ctx context.Context, in *imds.GetMetadataInput, optFns ...func(*imds.Options)) (*imds.GetMetadataOutput, error) {
+	b.once.Do(func() { b.client = imds.NewFromConfig(b.cfg) })
+	ctx, cancel := context.WithTimeout(ctx, imdsBudget)
+	defer cancel() // GetMetadata has read the whole answer before it returns
+	return b.client.GetMetadata(ctx, in, optFns...)
 }

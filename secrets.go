@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials/ec2rolecreds"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/smithy-go/logging"
 	"github.com/aws/smithy-go/middleware"
@@ -54,7 +55,9 @@ type secretStore struct {
 // profiles, endpoint and CA bundle settings). region, when not empty,
 // replaces the configured default region.
 func newSecretStore(ctx context.Context, region string, timeout time.Duration, log *slog.Logger) (*secretStore, error) {
+	metadata := &boundedIMDS{}
 	opts := []func(*config.LoadOptions) error{
+		config.WithEC2RoleCredentialOptions(func(o *ec2rolecreds.Options) { o.Client = metadata }),
 		config.WithRetryer(newRetryer),
 		// The SDK can log request and response bodies; secretenv never lets
 		// it log anything.
@@ -68,6 +71,9 @@ func newSecretStore(ctx context.Context, region string, timeout time.Duration, l
 	if err != nil {
 		return nil, describeConfigError(err)
 	}
+	// Before the HTTP client is wrapped: the IMDS client sets its short dial
+	// and answer timeouts only on the SDK's own client type.
+	metadata.cfg = cfg
 	cfg.HTTPClient = newHTTPClient(cfg.HTTPClient)
 	if cfg.Credentials != nil && log.Enabled(ctx, slog.LevelDebug) {
 		cfg.Credentials = &credentialLogger{CredentialsProvider: cfg.Credentials, log: log}

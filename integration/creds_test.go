@@ -2,6 +2,7 @@ package integration
 
 import (
 	"encoding/json"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -12,6 +13,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -239,7 +241,9 @@ func TestCredentialFailures(t *testing.T) {
 				return append(noStaticKeys, "-AWS_EC2_METADATA_DISABLED",
 					"AWS_EC2_METADATA_SERVICE_ENDPOINT=http://"+closedPort(t))
 			},
-			want: []string{"no AWS credentials", "within the 5s deadline", "AWS_PROFILE"},
+			// A refused connection is not retried until the deadline: IMDS
+			// has a budget of its own (TestInstanceMetadata).
+			want: []string{"no AWS credentials", "AWS_PROFILE"},
 		},
 		{
 			name:  "endpoint fails",
@@ -332,4 +336,63 @@ func containerEnv(token string) func(*testing.T, string) []string {
 	return func(_ *testing.T, credURL string) []string {
 		return append(noStaticKeys, "AWS_CONTAINER_CREDENTIALS_FULL_URI="+credURL, token)
 	}
+}
+
+// TestInstanceMetadata proves that credentials still come from EC2's
+// instance metadata service (IMDSv2: a session token, then the role, then its
+// credentials), and that an address where nothing answers costs about a
+// second, not the SDK's default 5 s nor secretenv's whole deadline.
+func TestInstanceMetadata(t *testing.T) {
+	t.Parallel()
+	imdsEnv := func(url string) []string {
+		return append(noStaticKeys, "-AWS_EC2_METADATA_DISABLED", "AWS_EC2_METADATA_SERVICE_ENDPOINT="+url)
+	}
+	t.Run("answers", func(t *testing.T) {
+		t.Parallel()
+		var unsigned atomic.Int64 // metadata reads without the session token
+		imds := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			const token = "imds-session-token"
+			switch {
+			case r.Method == http.MethodPut && r.URL.Path == "/latest/api/token":
+				w.Header().Set("X-Aws-Ec2-Metadata-Token-Ttl-Seconds", r.Header.Get("X-Aws-Ec2-Metadata-Token-Ttl-Seconds"))
+				io.WriteString(w, token)
+				return
+			case r.Header.Get("X-Aws-Ec2-Metadata-Token") != token:
+				unsigned.Add(1)
+				w.WriteHeader(http.StatusUnauthorized)
+			case r.URL.Path == "/latest/meta-data/iam/security-credentials/":
+				io.WriteString(w, "app-instance-role")
+			case r.URL.Path == "/latest/meta-data/iam/security-credentials/app-instance-role":
+				json.NewEncoder(w).Encode(map[string]string{
+					"Code": "Success", "Type": "AWS-HMAC",
+					"AccessKeyId": "ASIAINSTANCEROLE", "SecretAccessKey": "instance-secret", "Token": "instance-session",
+					"LastUpdated": time.Now().UTC().Format(time.RFC3339),
+					"Expiration":  time.Now().Add(time.Hour).UTC().Format(time.RFC3339),
+				})
+			default:
+				w.WriteHeader(http.StatusNotFound)
+			}
+		}))
+		t.Cleanup(imds.Close)
+		sm := startSignedBy(t)
+		checkFetches(t, withEnv(baseEnv(t), append(imdsEnv(imds.URL), "AWS_ENDPOINT_URL_SECRETS_MANAGER="+sm.URL)...))
+		sm.check(t, "ASIAINSTANCEROLE", "instance-session")
+		if n := unsigned.Load(); n > 0 {
+			t.Errorf("%d metadata reads without the IMDSv2 session token", n)
+		}
+	})
+	t.Run("never answers", func(t *testing.T) {
+		t.Parallel()
+		release := make(chan struct{})
+		imds := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { <-release }))
+		t.Cleanup(func() {
+			close(release)
+			imds.CloseClientConnections()
+			imds.Close()
+		})
+		env := withEnv(baseEnv(t), append(imdsEnv(imds.URL), "SECRET_ID=app")...)
+		// The budget is 1 s; the bound leaves a second for a loaded machine.
+		res := runTimed(t, 2*time.Second, env, "--", "sh", "-c", "echo STARTED")
+		checkRefused(t, res, "no AWS credentials", "AWS_PROFILE")
+	})
 }

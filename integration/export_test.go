@@ -231,14 +231,15 @@ func TestVerbose(t *testing.T) {
 	t.Run("a dead credential source fails the same way", func(t *testing.T) {
 		t.Parallel()
 		// No keys, and IMDS at a loopback port where nothing listens: the
-		// chain fails until the deadline. --verbose must not change the
-		// error the user reads (it once spent the deadline on a retrieval
-		// of its own, leaving a bare "context deadline exceeded").
+		// chain fails. --verbose must not change the error the user reads
+		// (it once spent the deadline on a retrieval of its own, leaving a
+		// bare "context deadline exceeded"). One secret: with two, the
+		// failure names whichever fetch saw it first.
 		port, err := freePort()
 		if err != nil {
 			t.Fatal(err)
 		}
-		dead := withEnv(env, "-AWS_ACCESS_KEY_ID", "-AWS_SECRET_ACCESS_KEY", "-AWS_EC2_METADATA_DISABLED",
+		dead := withEnv(env, "-DB_PASSWORD", "-AWS_ACCESS_KEY_ID", "-AWS_SECRET_ACCESS_KEY", "-AWS_EC2_METADATA_DISABLED",
 			fmt.Sprintf("AWS_EC2_METADATA_SERVICE_ENDPOINT=http://127.0.0.1:%d", port))
 		plain := runSecretenv(t, dead, "", "--timeout", "2s", "--", "true")
 		verbose := runSecretenv(t, dead, "", "--verbose", "--timeout", "2s", "--", "true")
