@@ -2,12 +2,21 @@
 # bench/run.sh: secretenv's start-up benchmark (issue 6). In one run on one
 # machine it builds secretenv and the benchmark's own programs, starts a fast
 # Secrets Manager responder (HTTP and HTTPS) and moto_server on loopback,
-# times `secretenv -- true` against the Go floor and curl with hyperfine, the
+# times `secretenv -- true` against the Go floor, curl and chamber (a peer, when
+# its source is at $CHAMBER_SRC) with hyperfine, the
 # cost of 1/5/20/50 secrets and of one 64 KiB / 2,000-key secret (each also
 # against the Go floor doing the same, to show what the machine allows), measures
-# peak RSS and the stripped binary size, and writes bench/RESULTS.md.
+# peak RSS and the stripped binary size, the tail of TAIL_RUNS starts with the
+# 64 KiB secret (percentiles and HTTP attempts), and the time to fail without
+# credentials when the instance metadata address never answers, and writes
+# bench/RESULTS.md.
 #
-# Usage: bash bench/run.sh        (ROUNDS=7 RUNS=40 by default; a few minutes)
+# Usage: bash bench/run.sh        (ROUNDS=7 RUNS=40 TAIL_RUNS=300 by default;
+#                                  about ten minutes)
+#
+# chamber (segmentio/chamber, MIT) is built from its unmodified source at
+# CHAMBER_SRC, by default ../shared/peers/chamber beside the project root
+# (see that directory's README); without it the row is skipped with a note.
 #
 # A/B in turns: each comparison is ROUNDS hyperfine calls, each timing every
 # command RUNS times after a warm-up, with the command order rotated between
@@ -21,6 +30,8 @@ ROUNDS=${ROUNDS:-7}
 RUNS=${RUNS:-40}
 WARMUP=${WARMUP:-5}
 RSS_RUNS=${RSS_RUNS:-10}
+TAIL_RUNS=${TAIL_RUNS:-300}
+CHAMBER_SRC=${CHAMBER_SRC:-$repo/../shared/peers/chamber}
 
 say() { echo "bench: $*" >&2; }
 die() {
@@ -75,16 +86,30 @@ CGO_ENABLED=0 go build -trimpath -ldflags '-s -w' -o "$work/secretenv-stripped" 
 CGO_ENABLED=0 go build -trimpath -o "$work/floor" ./bench/floor
 CGO_ENABLED=0 go build -trimpath -o "$work/responder" ./bench/responder
 stripped_size=$(stat -c %s "$work/secretenv-stripped")
+chamber=
+chamber_note="not measured: no chamber source at $CHAMBER_SRC"
+if [ -f "$CHAMBER_SRC/go.mod" ]; then
+	say "building chamber from $CHAMBER_SRC"
+	if (cd "$CHAMBER_SRC" && CGO_ENABLED=0 go build -trimpath -ldflags='-s -w' -o "$work/chamber" .); then
+		chamber=$work/chamber
+		# The version is in the peers' README (the copy has no .git).
+		version=$(sed -n 's/^| `chamber\/` |[^|]*| *\([^ |]*\) *|.*/\1/p' "$CHAMBER_SRC/../README.md" 2>/dev/null | head -1)
+		chamber_note="chamber ${version:-(version unknown)}, built from its source with CGO_ENABLED=0 go build -trimpath -ldflags='-s -w'"
+	else
+		chamber_note="not measured: chamber did not build from $CHAMBER_SRC"
+	fi
+fi
+say "chamber: $chamber_note"
 
 # --- servers -----------------------------------------------------------------
 say "starting the responder and moto_server"
 start "$work/responder.out" "$work/responder" -ca "$work/ca.pem"
 for _ in $(seq 100); do
-	grep -q https= "$work/responder.out" 2>/dev/null && break
+	grep -q silent= "$work/responder.out" 2>/dev/null && break
 	sleep 0.05
 done
-read -r http_addr https_addr < <(sed -n 's/^http=\([^ ]*\) https=\(.*\)$/\1 \2/p' "$work/responder.out")
-[ -n "${https_addr:-}" ] || die "the responder did not start: $(cat "$work/responder.out")"
+read -r http_addr https_addr silent_addr < <(sed -n 's/^http=\([^ ]*\) https=\([^ ]*\) silent=\(.*\)$/\1 \2 \3/p' "$work/responder.out")
+[ -n "${silent_addr:-}" ] || die "the responder did not start: $(cat "$work/responder.out")"
 
 moto_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 start "$work/moto.log" moto_server -H 127.0.0.1 -p "$moto_port"
@@ -100,9 +125,16 @@ done
 # AWS_* settings, such as a system AWS_CA_BUNDLE, would change what is timed.
 mkdir -p "$work/home"
 base=(PATH=/usr/bin:/bin HOME="$work/home" AWS_ACCESS_KEY_ID=bench AWS_SECRET_ACCESS_KEY=bench AWS_REGION=us-east-1 SECRET_ID=small-1)
-http_env=("${base[@]}" AWS_ENDPOINT_URL_SECRETS_MANAGER="http://$http_addr")
-tls_env=("${base[@]}" AWS_ENDPOINT_URL_SECRETS_MANAGER="https://$https_addr" AWS_CA_BUNDLE="$work/ca.pem")
-moto_env=("${base[@]}" AWS_ENDPOINT_URL_SECRETS_MANAGER="$moto_url")
+# chamber reads the same secret through its Secrets Manager backend, with its
+# own endpoint variable.
+base+=(CHAMBER_SECRET_BACKEND=SECRETSMANAGER)
+http_env=("${base[@]}" AWS_ENDPOINT_URL_SECRETS_MANAGER="http://$http_addr" CHAMBER_AWS_SECRETS_MANAGER_ENDPOINT="http://$http_addr")
+tls_env=("${base[@]}" AWS_ENDPOINT_URL_SECRETS_MANAGER="https://$https_addr" CHAMBER_AWS_SECRETS_MANAGER_ENDPOINT="https://$https_addr" AWS_CA_BUNDLE="$work/ca.pem")
+moto_env=("${base[@]}" AWS_ENDPOINT_URL_SECRETS_MANAGER="$moto_url" CHAMBER_AWS_SECRETS_MANAGER_ENDPOINT="$moto_url")
+# No credentials at all, and the instance metadata address the responder's
+# silent listener: the SDK's last credential source never answers.
+nocreds_env=(PATH=/usr/bin:/bin HOME="$work/home" AWS_REGION=us-east-1 SECRET_ID=small-1
+	AWS_ENDPOINT_URL_SECRETS_MANAGER="http://$http_addr" AWS_EC2_METADATA_SERVICE_ENDPOINT="http://$silent_addr")
 
 secretenv=$work/secretenv
 floor=$work/floor
@@ -132,6 +164,9 @@ for envname in http_env tls_env moto_env; do
 	env -i "${e[@]}" "$secretenv" --secret-id big -- sh -c '[ -n "$BIG_1999" ]' || die "big secret failed ($envname)"
 	env -i "${e[@]}" "$secretenv" $(ids 50) -- sh -c '[ -n "$S50_K5" ]' || die "50 secrets failed ($envname)"
 	env -i "${e[@]}" "$floor" -id "$(csv 50)" sh -c '[ -n "$S1_K1" ] && [ -n "$S50_K5" ]' || die "floor with 50 secrets failed ($envname)"
+	if [ -n "$chamber" ]; then
+		env -i "${e[@]}" "$chamber" exec small-1 -- sh -c '[ "$S1_K1" = value-1-1-0123456789abcdef ]' || die "chamber failed ($envname)"
+	fi
 	unset -n e
 done
 
@@ -158,12 +193,23 @@ curl_http=$(curl_cmd "http://$http_addr")
 curl_tls=$(curl_cmd "https://$https_addr" --cacert "$work/ca.pem")
 curl_moto=$(curl_cmd "$moto_url")
 
-group floor_http http_env "$secretenv -- true" "$floor true" "$curl_http"
-group floor_tls tls_env "$secretenv -- true" "$floor true" "$curl_tls"
+chamber_cmd=()
+[ -n "$chamber" ] && chamber_cmd=("$chamber exec small-1 -- true")
+group floor_http http_env "$secretenv -- true" "$floor true" "$curl_http" "${chamber_cmd[@]}"
+group floor_tls tls_env "$secretenv -- true" "$floor true" "$curl_tls" "${chamber_cmd[@]}"
 count_cmds=("$secretenv $(ids 1)-- true" "$secretenv $(ids 5)-- true" "$secretenv $(ids 20)-- true" "$secretenv $(ids 50)-- true" "$secretenv --secret-id big -- true" "$floor -id small-1 true" "$floor -id big true" "$floor -id $(csv 5) true" "$floor -id $(csv 20) true" "$floor -id $(csv 50) true")
 group count_http http_env "${count_cmds[@]}"
 group count_tls tls_env "${count_cmds[@]}"
 ROUNDS=3 RUNS=15 group moto moto_env "$secretenv -- true" "$floor true" "$curl_moto" "$secretenv $(ids 20)-- true"
+
+# --- the tail and no credentials ------------------------------------------------
+say "timing the tail: $TAIL_RUNS starts each with the 64 KiB secret, secretenv and the floor in turns"
+BENCH_TAIL_ENV=$(printf '%s\n' "${http_env[@]}") BENCH_SECRETENV=$secretenv BENCH_FLOOR=$floor TAIL_RUNS=$TAIL_RUNS \
+	python3 "$repo/bench/tail.py" "$work/tail.json"
+say "timing no credentials with a silent instance metadata address"
+env -i "${nocreds_env[@]}" hyperfine -N -i --style none --runs 5 --export-json "$work/nocreds.json" "$secretenv -- true" >/dev/null
+nocreds_out=$(env -i "${nocreds_env[@]}" "$secretenv" -- true 2>&1) && die "secretenv succeeded without credentials"
+[[ $nocreds_out == *"no AWS credentials"* ]] || die "no-credentials run did not say so: $nocreds_out"
 
 # --- peak RSS ------------------------------------------------------------------
 # peak_rss ENVNAME ARGS...: the largest "Maximum resident set size" (KiB) of
@@ -187,12 +233,14 @@ rss_floor=$(peak_rss tls_env "$floor" true)
 
 # --- report --------------------------------------------------------------------
 say "writing bench/RESULTS.md"
-export BENCH_WORK=$work ROUNDS RUNS WARMUP RSS_RUNS stripped_size rss_one rss_50 rss_big rss_floor
+export BENCH_WORK=$work ROUNDS RUNS WARMUP RSS_RUNS TAIL_RUNS stripped_size rss_one rss_50 rss_big rss_floor
 export BENCH_CPU=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
 export BENCH_NPROC=$(nproc) BENCH_KERNEL=$(uname -sr) BENCH_GO=$(go version)
 export BENCH_HYPERFINE=$(hyperfine --version) BENCH_CURL=$(curl --version | head -1 | cut -d' ' -f1-2)
 export BENCH_MOTO=$(moto_server --version 2>/dev/null || python3 -c 'import moto; print("moto", moto.__version__)')
 export BENCH_REV=$(git -C "$repo" describe --always --dirty 2>/dev/null || echo unknown)
+export BENCH_CHAMBER_NOTE=$chamber_note
+export BENCH_LOAD="$(cut -d' ' -f1-3 /proc/loadavg) (1, 5, 15 min) at the end"
 export BENCH_HTTP=$http_addr BENCH_HTTPS=$https_addr BENCH_MOTO_URL=$moto_url
 python3 "$repo/bench/report.py" >"$repo/bench/RESULTS.md"
 cat "$repo/bench/RESULTS.md"

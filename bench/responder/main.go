@@ -10,7 +10,10 @@
 //	small-N  (N = 1..1000) five short keys S<N>_K1..S<N>_K5
 //	big      2,000 keys, a 64 KiB SecretString (the Secrets Manager maximum)
 //
-// It prints "http=ADDR https=ADDR" on stdout once both listeners are open.
+// It prints "http=ADDR https=ADDR silent=ADDR" on stdout once its listeners
+// are open. The silent one accepts connections and never answers: the
+// benchmark points the instance metadata address there to time secretenv
+// without credentials.
 // With -seed URL it instead creates the same secrets (small-1..small-N and
 // big) in another Secrets Manager, such as moto, and exits.
 package main
@@ -80,9 +83,26 @@ func main() {
 		TLSConfig:    &tls.Config{Certificates: []tls.Certificate{cert}},
 		TLSNextProto: map[string]func(*http.Server, *tls.Conn, http.Handler){},
 	}
-	fmt.Printf("http=%s https=%s\n", plain.Addr(), secure.Addr())
+	silent, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		log.Fatal(err)
+	}
+	go holdConnections(silent)
+	fmt.Printf("http=%s https=%s silent=%s\n", plain.Addr(), secure.Addr(), silent.Addr())
 	go func() { log.Fatal(http.Serve(plain, handler)) }()
 	log.Fatal(tlsSrv.ServeTLS(secure, "", ""))
+}
+
+// holdConnections accepts every connection and never reads or answers it.
+func holdConnections(l net.Listener) {
+	var held []net.Conn
+	for {
+		c, err := l.Accept()
+		if err != nil {
+			log.Fatal(err)
+		}
+		held = append(held, c)
+	}
 }
 
 // serve answers one awsJson1_1 GetSecretValue call from the canned bodies.
