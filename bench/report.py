@@ -134,6 +134,17 @@ with open(f"{work}/nocreds.json") as f:
     nocreds = json.load(f)["results"][0]["times"]
 row("no credentials, instance metadata never answers: time to exit 125 (median of 5)", 1000 * statistics.median(nocreds), "{:.0f} ms", "≤ 1,000 ms (about)", 1100)
 
+ipkg, ibytes, iallocs = env["init_secretenv"].split()
+fpkg, fbytes, fallocs = env["init_floor"].split()
+rows.append(("package initialisation (inittrace): secretenv", f"{ipkg} packages, {int(ibytes) / 1024:.0f} KiB, {iallocs} allocations", "—", "—"))
+rows.append(("package initialisation (inittrace): Go floor", f"{fpkg} packages, {int(fbytes) / 1024:.0f} KiB, {fallocs} allocations", "—", "—"))
+rows.append(("minor page faults: secretenv --version / floor -h", f"{env['faults_version']} / {env['faults_floor_h']}", "—", "—"))
+rows.append(("minor page faults: secretenv check, HTTP / with AWS_CA_BUNDLE", f"{env['faults_check']} / {env['faults_check_ca']}", "—", "—"))
+if "-" not in (env["ir_version"], env["ir_floor_h"], env["ir_check"], env["ir_check_ca"]):
+    m = lambda k: f"{int(env[k]) / 1e6:.2f} M"
+    rows.append(("instructions (callgrind): secretenv --version / floor -h", f"{m('ir_version')} / {m('ir_floor_h')}", "—", "—"))
+    rows.append((f"instructions (callgrind): secretenv check, HTTP / with AWS_CA_BUNDLE ({env['ca_certs']} certificates)", f"{m('ir_check')} / {m('ir_check_ca')}", "—", "—"))
+
 mib = lambda kib: int(kib) / 1024
 peak = max(int(env[k]) for k in ("rss_one", "rss_50", "rss_big"))
 row("peak RSS, one secret (TLS)", mib(env["rss_one"]), "{:.1f} MiB")

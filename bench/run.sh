@@ -231,6 +231,53 @@ rss_50=$(peak_rss tls_env "$secretenv" $(ids 50) -- true)
 rss_big=$(peak_rss tls_env "$secretenv" --secret-id big -- true)
 rss_floor=$(peak_rss tls_env "$floor" true)
 
+# --- start-up cost, load-independent ---------------------------------------------
+# Figures a loaded machine does not move: package initialisation
+# (GODEBUG=inittrace=1: packages, bytes, allocations), minor page faults
+# (median of RSS_RUNS), and instructions under callgrind when valgrind is
+# installed (a secretenv that execs cannot be counted, so `check` stands in
+# for the fetch).
+say "measuring start-up cost (inittrace, page faults, instructions)"
+inits() { # ARGS...: "packages bytes allocs" of one run's init trace
+	GODEBUG=inittrace=1 "$@" 2>&1 >/dev/null | awk '/^init /{n++; b+=$8; a+=$10} END {print n+0, b+0, a+0}'
+}
+faults() { # ENVNAME ARGS...: median minor page faults of RSS_RUNS runs
+	local envname=$1
+	shift
+	declare -n e=$envname
+	for _ in $(seq "$RSS_RUNS"); do
+		env -i "${e[@]}" /usr/bin/time -f '%R' "$@" 2>&1 >/dev/null | tail -1
+	done | sort -n | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'
+	unset -n e
+}
+instructions() { # ENVNAME ARGS...: instructions counted by callgrind, or "-"
+	local envname=$1
+	shift
+	declare -n e=$envname
+	if command -v valgrind >/dev/null; then
+		# Without async preemption: callgrind can abort on the runtime's
+		# SIGURG. Up to three tries, as it still can on other signals.
+		local n= _
+		for _ in 1 2 3; do
+			n=$(env -i "${e[@]}" GODEBUG=asyncpreemptoff=1 valgrind --tool=callgrind --callgrind-out-file="$work/callgrind.out" "$@" 2>&1 >/dev/null |
+				sed -n 's/.*Collected : //p')
+			[ -n "$n" ] && break
+		done
+		echo "${n:--}"
+	else
+		echo -
+	fi
+	unset -n e
+}
+ca_env=("${http_env[@]}" AWS_CA_BUNDLE=/etc/ssl/certs/ca-certificates.crt)
+[ -f /etc/ssl/certs/ca-certificates.crt ] || ca_env=("${http_env[@]}")
+export init_secretenv=$(inits "$work/secretenv-stripped" --version) init_floor=$(inits "$work/floor" -h)
+export faults_version=$(faults http_env "$work/secretenv-stripped" --version) faults_floor_h=$(faults http_env "$work/floor" -h)
+export faults_check=$(faults http_env "$work/secretenv-stripped" check) faults_check_ca=$(faults ca_env "$work/secretenv-stripped" check)
+export ir_version=$(instructions http_env "$work/secretenv-stripped" --version) ir_floor_h=$(instructions http_env "$work/floor" -h)
+export ir_check=$(instructions http_env "$work/secretenv-stripped" check) ir_check_ca=$(instructions ca_env "$work/secretenv-stripped" check)
+export ca_certs=$(grep -c BEGIN /etc/ssl/certs/ca-certificates.crt 2>/dev/null || echo 0)
+
 # --- report --------------------------------------------------------------------
 say "writing bench/RESULTS.md"
 export BENCH_WORK=$work ROUNDS RUNS WARMUP RSS_RUNS TAIL_RUNS stripped_size rss_one rss_50 rss_big rss_floor
