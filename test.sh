@@ -3,7 +3,7 @@
 # step, the unit tests, the integration tests against a real Secrets Manager
 # emulator (moto_server), and a 20-second fuzz run, each with its time.
 #
-# Expected time on 2 CPUs (README): about 1 minute with a warm Go build
+# Expected time on 2 CPUs (README): about 3 minutes with a warm Go build
 # cache; with a cold one the build step alone takes several minutes, as it
 # compiles the AWS SDK three ways (race-instrumented for the tests,
 # fuzz-instrumented for the fuzz run, static for the binary the integration
@@ -65,7 +65,7 @@ build() {
 phase build "compiling the tests (race and fuzz) and the static binary; minutes with a cold Go cache" build
 phase unit "go test -race ., the package's own tests" \
 	go test -race -shuffle=on -count=1 .
-phase integration "go test -race ./integration/, the built binary against moto_server; about 40s" \
+phase integration "go test -race ./integration/, the built binary against moto_server; about 2 minutes" \
 	go test -race -shuffle=on -count=1 ./integration/
 # Minimizing a new interesting input can take the whole budget (the leak
 # check is slow on kilobyte inputs); cap it so the 20 s go to fuzzing.
