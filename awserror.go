@@ -188,7 +188,9 @@ func describeCredentialError(err error, late bool, timeout time.Duration) (strin
 	case fromContainer():
 		return describeContainerError(err, late, timeout), true
 	case late:
-		return fmt.Sprintf(noCredentials, fmt.Sprintf(" within the %s deadline", timeout)) + "; or raise --timeout", true
+		// Not "no credentials": with SECRETENV_TIMEOUT=1ms even static
+		// keys in the environment end here.
+		return fmt.Sprintf("the %s deadline passed while getting AWS credentials; raise --timeout, or check AWS_PROFILE and the task, pod or instance role", timeout), true
 	case strings.Contains(text, "EC2 IMDS") || strings.Contains(text, "ec2imds"):
 		return fmt.Sprintf(noCredentials, ""), true
 	}
