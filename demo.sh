@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Builds secretenv and shows what an app would see: it starts a local Secrets
 # Manager emulator (moto_server) on a free loopback port, stores
-# examples/secret.json as the secret "demo/app", and runs a command through
-# secretenv. Everything it starts is stopped when it exits.
+# examples/secret.json as the secret "demo/app" with secretenv put, lists it,
+# and runs a command through secretenv. Everything it starts is stopped when it exits.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -24,15 +24,14 @@ done
 
 export AWS_ENDPOINT_URL_SECRETS_MANAGER="http://127.0.0.1:$port"
 export AWS_ACCESS_KEY_ID=demo AWS_SECRET_ACCESS_KEY=demo AWS_REGION=us-east-1
-# moto ships with boto3, so Python seeds the secret.
-python3 - <<'PY'
-import boto3
-import os
-sm = boto3.client("secretsmanager", region_name=os.environ["AWS_REGION"],
-                  endpoint_url=os.environ["AWS_ENDPOINT_URL_SECRETS_MANAGER"])
-sm.create_secret(Name="demo/app", SecretString=open("examples/secret.json").read())
-PY
-
+# secretenv itself stores the secret: put creates it (--yes answers the
+# question a terminal would be asked), and list shows it without values.
+echo "\$ ./secretenv put demo/app --from examples/secret.json --yes"
+./secretenv put demo/app --from examples/secret.json --yes
+echo
+echo "\$ ./secretenv list demo/"
+./secretenv list demo/
+echo
 echo "\$ SECRET_ID=demo/app DEBUG=true ./secretenv check"
 SECRET_ID=demo/app DEBUG=true ./secretenv check
 echo
