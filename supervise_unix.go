@@ -105,12 +105,17 @@ func (s *supervisor) run(env []string, set map[string]source, changes <-chan env
 			if !exited {
 				continue
 			}
-			if next == nil || shutdown {
+			if next == nil {
 				return commandStatus(status)
 			}
 			// Whatever the old command left in its group would hold its
-			// ports and files against the new one.
+			// ports and files against the new one; and when a stop signal
+			// came meanwhile, secretenv exits now, and nothing would be
+			// left to stop it.
 			unix.Kill(-s.pgid, unix.SIGKILL)
+			if shutdown {
+				return commandStatus(status)
+			}
 			if s.opts.onChange == "exit" {
 				return &exitError{code: exitSecretsChanged}
 			}

@@ -406,6 +406,46 @@ func TestWatchTermDuringRestart(t *testing.T) {
 	}
 }
 
+// TestWatchTermDuringRestartWorkers proves that SIGTERM while a restart
+// waits for the old command also ends the workers the command leaves in
+// its process group when it exits: secretenv is about to exit, so nothing
+// would be left to stop them.
+func TestWatchTermDuringRestartWorkers(t *testing.T) {
+	t.Parallel()
+	name := secretName(t, "app")
+	createSecret(t, "us-east-1", name, `{"GREETING":"one"}`)
+	// The worker is in the command's group; the command's own TERM handler
+	// takes a second and does not stop it.
+	script := `sleep 60 & echo "worker $!"; trap 'sleep 1; exit 0' TERM; echo "start $GREETING"
+i=0; while [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done`
+	w := startWatching(t, withEnv(baseEnv(t), "SECRET_ID="+name), watchArgs("--", "sh", "-c", script)...)
+	w.waitFor(t, w.stdout.String, "start one")
+	var worker int
+	if _, err := fmt.Sscanf(w.stdout.String(), "worker %d", &worker); err != nil {
+		t.Fatalf("stdout %q: %v", w.stdout.String(), err)
+	}
+	t.Cleanup(func() { syscall.Kill(worker, syscall.SIGKILL) })
+	putSecret(t, name, `{"GREETING":"two"}`)
+	w.waitFor(t, w.stderr.String, "restarting")
+	w.signal(t, syscall.SIGTERM)
+	if code := w.exit(t); code != 0 {
+		t.Errorf("exit %d, want 0 (the command's own); stderr %q", code, w.stderr.String())
+	}
+	// The worker, SIGKILLed, is a zombie of init's until reaped: look at its
+	// state, not just whether it exists.
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", worker))
+		if err != nil || strings.Contains(string(b), ") Z ") {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the old command's worker (PID %d) is still running after secretenv exited: %s", worker, b)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
 // orphanScript starts a grandchild that its parent abandons at once, then
 // reports its parent and, after it has exited, whether it is gone (reaped)
 // or still in /proc (a zombie).
