@@ -16,6 +16,11 @@ package main
 // lambdaWrapperVar is the variable Lambda reads the wrapper's path from.
 const lambdaWrapperVar = "AWS_LAMBDA_EXEC_WRAPPER"
 
+// lambdaRuntimeVar is set by Lambda in every runtime's environment (managed
+// runtimes with or without a wrapper, OS-only runtimes, container images):
+// the address of the Runtime API. secretenv reads it to refuse --watch there.
+const lambdaRuntimeVar = "AWS_LAMBDA_RUNTIME_API"
+
 // commandLine returns the arguments for run: argv without the program name,
 // or, when secretenv is started as the Lambda exec wrapper, "--" followed by
 // all of them. It is the wrapper exactly when argv[0] is the variable's

@@ -107,6 +107,9 @@ func applyWatchEnv(w *watchOptions, set map[string]bool, environ []string) error
 		}
 		return nil
 	}
+	if v, _ := lookupEnv(environ, lambdaRuntimeVar); v != "" {
+		return errors.New("--watch cannot supervise an AWS Lambda runtime: Lambda freezes the function between invocations, and a restart would end one in flight; drop --watch and SECRETENV_WATCH: each new execution environment loads the secrets again")
+	}
 	switch {
 	case w.interval < minWatchInterval:
 		return fmt.Errorf("watch interval %v is below the minimum of %v", w.interval, minWatchInterval)

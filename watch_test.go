@@ -72,6 +72,8 @@ func TestWatchOptionsErrors(t *testing.T) {
 		{"negative --stop-timeout", []string{"--watch", "--stop-timeout", "-1s"}, nil, "stop timeout -1s must not be negative"},
 		{"--on-change without --watch", []string{"--on-change", "exit"}, nil, "--on-change needs --watch"},
 		{"--watch-interval without --watch", []string{"--watch-interval", "1m"}, nil, "--watch-interval needs --watch"},
+		{"SECRETENV_WATCH on Lambda", nil, []string{"SECRETENV_WATCH=true", "AWS_LAMBDA_RUNTIME_API=127.0.0.1:9001"}, "--watch cannot supervise an AWS Lambda runtime"},
+		{"--watch on Lambda", []string{"--watch"}, []string{"AWS_LAMBDA_RUNTIME_API=127.0.0.1:9001"}, "drop --watch and SECRETENV_WATCH"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

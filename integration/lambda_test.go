@@ -85,6 +85,22 @@ func TestLambdaExecWrapper(t *testing.T) {
 		checkOneLine(t, stderr.String(), name+"-missing", "ResourceNotFoundException")
 	})
 
+	t.Run("SECRETENV_WATCH is refused", func(t *testing.T) {
+		t.Parallel()
+		// A poller that outlives invocations in a frozen environment, and a
+		// restart that kills one in flight, have no place in Lambda.
+		cmd := exec.Command("/bin/bash", bootstrap, "/bin/sh", "-c", "echo STARTED")
+		cmd.Env = withEnv(env, "SECRETENV_WATCH=true")
+		var stdout, stderr bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		err := cmd.Run()
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) || ee.ExitCode() != 125 || strings.Contains(stdout.String(), "STARTED") {
+			t.Fatalf("bootstrap: %v, stdout %q, stderr %q; want exit 125 and the runtime not started", err, stdout.String(), stderr.String())
+		}
+		checkOneLine(t, stderr.String(), "--watch cannot supervise an AWS Lambda runtime", "SECRETENV_WATCH")
+	})
+
 	t.Run("the function's own secretenv check parses its words", func(t *testing.T) {
 		t.Parallel()
 		// Inside the function AWS_LAMBDA_EXEC_WRAPPER is still set, but
