@@ -174,19 +174,20 @@ func runWatch(ctx context.Context, inv *invocation) error {
 // fetches them: a version written in between then shows as a change at the
 // first poll rather than being missed. A mistake that load reports before
 // any request (a malformed id, the endpoint or region settings) is left to
-// load, so that --watch says it in the same words.
+// load, so that --watch says it in the same words. One --timeout covers
+// both, as it covers start-up without --watch.
 func startWatch(ctx context.Context, opts options, environ, argv []string, log *slog.Logger, stderr io.Writer) (*poller, mergeResult, error) {
+	ctx, cancel := context.WithTimeout(ctx, opts.timeout)
+	defer cancel()
 	targets, malformed := pollTargets(opts, environ)
 	p := &poller{opts: opts, environ: environ, argv: argv, log: log, stderr: stderr, secrets: targets}
 	if len(p.secrets) > 0 && !malformed {
-		tctx, cancel := context.WithTimeout(ctx, opts.timeout)
-		defer cancel()
-		store, err := newCheckedStore(tctx, opts, environ, log)
+		store, err := newCheckedStore(ctx, opts, environ, log)
 		if err != nil {
 			return nil, mergeResult{}, err
 		}
 		p.store = store
-		if p.seen, err = p.describe(tctx); err != nil {
+		if p.seen, err = p.describe(ctx); err != nil {
 			return nil, mergeResult{}, err
 		}
 	}

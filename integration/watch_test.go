@@ -564,6 +564,20 @@ func TestWatchStartup(t *testing.T) {
 		res := runSecretenv(t, fake.env(t, "SECRET_ID=app"), "", watchArgs("--", "sh", "-c", "echo STARTED")...)
 		checkRefused(t, res, "app: access denied (AccessDeniedException)", "secretsmanager:DescribeSecret")
 	})
+	t.Run("one deadline over DescribeSecret and the fetch", func(t *testing.T) {
+		t.Parallel()
+		// Each answer comes within the deadline; both together do not.
+		fake := startFakeSM(t, func(w http.ResponseWriter, req getSecretValueRequest, _ int64) {
+			time.Sleep(1500 * time.Millisecond)
+			if req.Op == "DescribeSecret" {
+				writeDescribe(w, req.SecretId, "00000000-0000-0000-0000-000000000001")
+				return
+			}
+			writeSecret(w, req.SecretId, `{"GREETING":"hello"}`)
+		})
+		res := runSecretenv(t, fake.env(t, "SECRET_ID=app"), "", watchArgs("--timeout", "2s", "--", "sh", "-c", "echo STARTED")...)
+		checkRefused(t, res, "app", "deadline", "2s")
+	})
 	t.Run("pinned version", func(t *testing.T) {
 		t.Parallel()
 		var mu sync.Mutex
