@@ -361,6 +361,15 @@ func (p *poller) poll(ctx context.Context) (change *envChange, ok bool) {
 	res, err := load(ctx, p.opts, p.environ, p.log)
 	if err == nil {
 		err = checkExecLimits(p.argv, res.Env, res.Set)
+		if err == nil {
+			// A new PATH (--allow-key PATH) that loses the command would
+			// stop the running one for nothing: the restart could not
+			// start it.
+			_, err = lookCommand(p.argv[0], res.Env, res.Set)
+		}
+		if err != nil {
+			err = fmt.Errorf("%s: %w", strings.Join(moved, ", "), err)
+		}
 	}
 	if err != nil {
 		p.logf("new version not used: %v; the command keeps running with the previous values, retrying at the next poll", err)

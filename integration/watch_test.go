@@ -212,17 +212,22 @@ func TestWatchSameEnvironment(t *testing.T) {
 // picked up.
 func TestWatchKeepsCommandOnBadVersion(t *testing.T) {
 	t.Parallel()
-	for _, tc := range []struct{ name, text, want string }{
-		{"refused key", `{"GREETING":"hello","bad-key":"v-bad1"}`, `"bad-key"`},
-		{"denied key", `{"GREETING":"hello","LD_PRELOAD":"v-bad2"}`, "LD_PRELOAD"},
-		{"not JSON", `GREETING=v-bad3`, "not valid JSON"},
-		{"JSON cut short", `{"GREETING":"v-bad4`, "JSON"},
+	for _, tc := range []struct {
+		name, text, want string
+		args             []string
+	}{
+		{"refused key", `{"GREETING":"hello","bad-key":"v-bad1"}`, `"bad-key"`, nil},
+		{"denied key", `{"GREETING":"hello","LD_PRELOAD":"v-bad2"}`, "LD_PRELOAD", nil},
+		{"not JSON", `GREETING=v-bad3`, "not valid JSON", nil},
+		{"JSON cut short", `{"GREETING":"v-bad4`, "JSON", nil},
+		{"a PATH without the command", `{"GREETING":"hello","PATH":"/v-bad5"}`, "'sh': command not found", []string{"--allow-key", "PATH", "--override"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			name := secretName(t, "app")
 			createSecret(t, "us-east-1", name, `{"GREETING":"hello"}`)
-			w := startWatching(t, withEnv(baseEnv(t), "SECRET_ID="+name), watchArgs(append([]string{"--"}, app("GREETING")...)...)...)
+			args := append(append(tc.args, "--"), app("GREETING")...)
+			w := startWatching(t, withEnv(baseEnv(t), "SECRET_ID="+name), watchArgs(args...)...)
 			w.waitFor(t, w.stdout.String, "start hello")
 			putSecret(t, name, tc.text)
 			w.waitFor(t, w.stderr.String, "the command keeps running with the previous values")
