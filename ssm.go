@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -137,7 +138,11 @@ func (p *parameterStore) fetchAll(ctx context.Context, refs []parameterRef, path
 		switch {
 		case errors.As(err, &mp):
 			missing.ARNs = append(missing.ARNs, mp.ARNs...)
-			missing.Regions = append(missing.Regions, mp.Regions...)
+			for _, r := range mp.Regions { // a region's 11th reference is in a second call
+				if !slices.Contains(missing.Regions, r) {
+					missing.Regions = append(missing.Regions, r)
+				}
+			}
 		case err != nil:
 			return parameterValues{}, err
 		}

@@ -91,6 +91,15 @@ func TestParameterBatching(t *testing.T) {
 		t.Errorf("asked for %v; want the 25 names", asked)
 	}
 
+	t.Run("missing in two calls of one region", func(t *testing.T) {
+		t.Parallel()
+		missing := []string{"M1=" + parameterARN("us-east-1", motoAccount, base+"/missing1")}
+		missing = append(missing, env[:12]...)
+		missing = append(missing, "M2="+parameterARN("us-east-1", motoAccount, base+"/missing2"))
+		res := runSecretenv(t, ssmEnv(t, motoURL, missing...), "", "--", "true")
+		checkOneLine(t, res.Stderr, "M1, M2: parameters ", base+"/missing1, ", base+"/missing2: not found in region us-east-1 (GetParameters InvalidParameters)")
+	})
+
 	t.Run("the caller's account unknown or another", func(t *testing.T) {
 		t.Parallel()
 		other := parameterARN("us-east-1", "210987654321", base+"/p00")
