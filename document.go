@@ -48,6 +48,11 @@ func parseDocument(text []byte) (doc document, lines map[string]int, err error) 
 		if first, dup := lines[key]; dup {
 			return nil, nil, fmt.Errorf("line %d: key %s appears twice (first on line %d)", line, quoteKey(key), first)
 		}
+		if !utf8.Valid(raw) {
+			// The decoder accepts the bytes, but a JSON string sent to
+			// Secrets Manager carries them as U+FFFD: not the value written.
+			return nil, nil, fmt.Errorf("line %d: value of key %s is not valid UTF-8, which a secret's JSON cannot hold; save the file as UTF-8", line, quoteKey(key))
+		}
 		doc[key], lines[key] = string(raw), line
 	}
 	if _, err := dec.Token(); err != nil { // the closing brace

@@ -34,6 +34,9 @@ func TestParseDocumentErrors(t *testing.T) {
 		{"ends early", "{\n\"A\": \"" + secret, "ends too early"},
 		{"text after", "{}\n" + secret, "line 2: not valid JSON: text after the closing brace"},
 		{"trailing comma", "{\"A\": \"" + secret + "\",\n}", "line 2"},
+		// encoding/json would store U+FFFD for the byte: not the value as written.
+		{"invalid UTF-8", "{\n\"A\": 1,\n\"B\": \"" + secret + "\xff\"\n}", `line 3: value of key "B" is not valid UTF-8`},
+		{"invalid UTF-8 nested", "{\"A\": {\"x\": [\"" + secret + "\xe9\"]}}", `line 1: value of key "A" is not valid UTF-8`},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
