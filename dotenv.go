@@ -181,7 +181,12 @@ func dotenvQuoted(s string, quote byte) (value, rest string, err error) {
 			case 't':
 				b.WriteByte('\t')
 			default: // Compose's documentation does not say, and readers differ
-				return "", "", fmt.Errorf("unknown escape \\%c inside double quotes; write \\\\ for a backslash", s[i])
+				// The byte is the value's: named only when it is printable
+				// ASCII (\q), never raw (an ESC would reach the terminal).
+				if s[i] > ' ' && s[i] < 0x7f {
+					return "", "", fmt.Errorf("unknown escape \\%c inside double quotes; write \\\\ for a backslash", s[i])
+				}
+				return "", "", errors.New("unknown escape inside double quotes (a backslash before a character that is not \\ \" n r t); write \\\\ for a backslash")
 			}
 		case c == '$' && quote == '"':
 			if i+1 < len(s) && s[i+1] == '$' {

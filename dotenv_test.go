@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"unicode"
+	"unicode/utf8"
 )
 
 func TestParseDotenv(t *testing.T) {
@@ -69,6 +71,10 @@ func TestParseDotenvErrors(t *testing.T) {
 		{"$ in double quotes", "A=\"" + canary + "$HOME\"", "line 1: A: a $ inside double quotes would be interpolated"},
 		{"$ unquoted", "A=" + canary + "$HOME", "line 1: A: a $ would be interpolated"},
 		{"unknown escape", `A="\q` + canary + `"`, `line 1: A: unknown escape \q`},
+		// A byte of the value that is not printable ASCII is not echoed:
+		// raw, an ESC acts on the terminal and half of é is not UTF-8.
+		{"escape of a control byte", "A=\"\\\x1b]0;" + canary + "\"", "line 1: A: unknown escape inside double quotes"},
+		{"escape of a multi-byte letter", "A=\"\\\u00e9" + canary + "\"", "line 1: A: unknown escape inside double quotes"},
 		{"line counted past a quoted value", "A='x\ny'\nB=\"" + canary, `line 3: B: no closing "`},
 	}
 	for _, tc := range tests {
@@ -79,6 +85,9 @@ func TestParseDotenvErrors(t *testing.T) {
 			}
 			if strings.Contains(err.Error(), canary) {
 				t.Errorf("error %q quotes the value", err)
+			}
+			if msg := err.Error(); !utf8.ValidString(msg) || strings.ContainsFunc(msg, unicode.IsControl) {
+				t.Errorf("error %q holds a raw byte of the input", msg)
 			}
 		})
 	}
