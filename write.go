@@ -112,6 +112,11 @@ func readForWrite(ctx context.Context, inv *invocation, v secretVersion) (*secre
 	if err != nil {
 		return nil, current{}, signalled(ctx, err)
 	}
+	if !base.exists && strings.HasPrefix(v.ID, "arn:") {
+		// CreateSecret takes a name: said now, before an editor or a
+		// question, not after them.
+		return nil, current{}, fmt.Errorf("%s: secret not found in region %s; to create it, give its name, not an ARN", v, store.region(v))
+	}
 	return store, base, nil
 }
 
@@ -313,9 +318,6 @@ func commit(ctx context.Context, inv *invocation, store *secretStore, v secretVe
 	// The same ClientRequestToken on every attempt: a retry of a request
 	// that did reach Secrets Manager is then recognised, not a new version.
 	if !now.exists {
-		if strings.HasPrefix(v.ID, "arn:") {
-			return "", fmt.Errorf("%s: secret not found in region %s; to create it, give its name, not an ARN", v, region)
-		}
 		in := &secretsmanager.CreateSecretInput{Name: aws.String(v.ID), SecretString: aws.String(stored), ClientRequestToken: aws.String(token)}
 		if inv.opts.kmsKeyID != "" {
 			in.KmsKeyId = aws.String(inv.opts.kmsKeyID)
