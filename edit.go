@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -93,6 +94,9 @@ func editIn(ctx context.Context, inv *invocation, store *secretStore, v secretVe
 		if err != nil {
 			return fmt.Errorf("%s: cannot read the edited file back: %v; nothing written", v, err)
 		}
+		// Editors on Windows save UTF-8 with a byte-order mark; it marks
+		// the encoding and is no part of the JSON (put drops it too).
+		edited = bytes.TrimPrefix(edited, []byte("\uFEFF"))
 		if string(edited) == text {
 			_, err := fmt.Fprintf(inv.stdout, "%s: no changes\n", v)
 			return err

@@ -85,6 +85,8 @@ func TestEdit(t *testing.T) {
 			code: 125, stderr: "--only-keys-from", want: `{"A":"1"}`},
 		{name: "undeclared key refused", initial: `{"A":"1"}`, editor: `printf '{\n"A": "1",\n"B": "2"\n}' > "$1"`, args: []string{"--yes", "--only-key", "A"},
 			code: 125, stderr: "line 3: key B is not declared", want: `{"A":"1"}`},
+		{name: "byte-order mark and CRLF from the editor", initial: `{"A":"1"}`, editor: `printf '\357\273\277{\r\n  "A": "2"\r\n}\r\n' > "$1"`, args: []string{"--yes"},
+			stdout: "changed: A\n", want: `{"A":"2"}`, newVer: true},
 		{name: "private file", initial: `{"A":"1"}`, editor: `[ "$(stat -c %a "$(dirname "$1")") $(stat -c %a "$1")" = "700 600" ] && sed -i 's/"1"/"2"/' "$1"`, args: []string{"--yes"},
 			want: `{"A":"2"}`, newVer: true},
 	}
