@@ -112,12 +112,30 @@ func readForWrite(ctx context.Context, inv *invocation, v secretVersion) (*secre
 	if err != nil {
 		return nil, current{}, signalled(ctx, err)
 	}
-	if !base.exists && strings.HasPrefix(v.ID, "arn:") {
-		// CreateSecret takes a name: said now, before an editor or a
-		// question, not after them.
+	// A secret that cannot be created under this id is said now, before an
+	// editor or a question, not after them.
+	switch {
+	case base.exists:
+	case strings.HasPrefix(v.ID, "arn:"): // CreateSecret takes a name
 		return nil, current{}, fmt.Errorf("%s: secret not found in region %s; to create it, give its name, not an ARN", v, store.region(v))
+	case !validSecretName(v.ID): // such as name::AWSPREVIOUS, a version stage after a name
+		return nil, current{}, fmt.Errorf("%s: secret not found in region %s, and a new secret's name holds only letters, digits and /_+=.@-", v, store.region(v))
 	}
 	return store, base, nil
+}
+
+// validSecretName reports whether CreateSecret accepts name: ASCII letters,
+// digits and /_+=.@-, at most 512 characters.
+func validSecretName(name string) bool {
+	if len(name) > 512 {
+		return false
+	}
+	for _, r := range name {
+		if !('a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9' || strings.ContainsRune("/_+=.@-", r)) {
+			return false
+		}
+	}
+	return true
 }
 
 // readable refuses a stored secret that is not a JSON object; put

@@ -236,28 +236,35 @@ exec sleep 30`)
 	}
 }
 
-// TestWriteMissingARN gives edit and put the ARN of a secret that does not
-// exist. CreateSecret takes a name, not an ARN, so both must say so before
-// the editor opens or a change list is shown and a question asked.
-func TestWriteMissingARN(t *testing.T) {
+// TestWriteCannotCreate gives edit and put a secret that does not exist
+// and cannot be created under the id given: an ARN (CreateSecret takes a
+// name) or a name with a version stage, which names cannot hold. Both must
+// say so before the editor opens or a change list is shown and a question
+// asked.
+func TestWriteCannotCreate(t *testing.T) {
 	t.Parallel()
-	arn := "arn:aws:secretsmanager:us-east-1:123456789012:secret:" + secretName(t, "app")
-	for _, args := range [][]string{{"edit", arn, "--yes"}, {"put", arn, "--from", "-", "--yes"}} {
-		t.Run(args[0], func(t *testing.T) {
-			marker := filepath.Join(t.TempDir(), "editor-ran")
-			env, tmp := editEnv(t, editorScript(t, `touch `+marker+`; printf '{"A": "1"}' > "$1"`))
-			res := runSecretenv(t, env, "A=1\n", args...)
-			if res.Code != 125 {
-				t.Fatalf("exit %d, want 125; stdout %q stderr %q", res.Code, res.Stdout, res.Stderr)
-			}
-			checkOneLine(t, res.Stderr, "to create it, give its name, not an ARN")
-			if res.Stdout != "" {
-				t.Errorf("stdout %q, want nothing: no change list for a write that cannot happen", res.Stdout)
-			}
-			if _, err := os.Stat(marker); err == nil {
-				t.Errorf("the editor ran for a secret that cannot be created")
-			}
-			checkEmpty(t, tmp)
-		})
+	name := secretName(t, "app")
+	for _, tc := range []struct{ id, want string }{
+		{"arn:aws:secretsmanager:us-east-1:123456789012:secret:" + name, "to create it, give its name, not an ARN"},
+		{name + "::AWSPREVIOUS", "a new secret's name holds only letters, digits and /_+=.@-"},
+	} {
+		for _, args := range [][]string{{"edit", tc.id, "--yes"}, {"put", tc.id, "--from", "-", "--yes"}} {
+			t.Run(args[0]+" "+tc.id, func(t *testing.T) {
+				marker := filepath.Join(t.TempDir(), "editor-ran")
+				env, tmp := editEnv(t, editorScript(t, `touch `+marker+`; printf '{"A": "1"}' > "$1"`))
+				res := runSecretenv(t, env, "A=1\n", args...)
+				if res.Code != 125 {
+					t.Fatalf("exit %d, want 125; stdout %q stderr %q", res.Code, res.Stdout, res.Stderr)
+				}
+				checkOneLine(t, res.Stderr, tc.want)
+				if res.Stdout != "" {
+					t.Errorf("stdout %q, want nothing: no change list for a write that cannot happen", res.Stdout)
+				}
+				if _, err := os.Stat(marker); err == nil {
+					t.Errorf("the editor ran for a secret that cannot be created")
+				}
+				checkEmpty(t, tmp)
+			})
+		}
 	}
 }
