@@ -57,6 +57,16 @@ func runPut(ctx context.Context, inv *invocation) error {
 			return err
 		}
 	}
+	format := inv.opts.format
+	if format == "" {
+		format = formatByName(inv.opts.from)
+	}
+	if inv.opts.replace && len(file) == 0 && format == "dotenv" {
+		// Most likely a pipeline whose first command failed (sops -d ... |
+		// put --from - --replace --yes): the secret would be emptied. An
+		// empty secret on purpose is written as JSON, {}.
+		return fmt.Errorf("%s: %s holds no variables; with --replace that would remove every key; nothing written (to empty the secret on purpose, give {} with --format json)", v, displayName(inv.opts.from))
+	}
 	for _, k := range inv.opts.deleteKeys {
 		if _, ok := file[k]; ok {
 			return fmt.Errorf("%s: %s is both in %s and given to --delete-key; keep one", v, k, inv.opts.from)

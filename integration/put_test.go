@@ -154,6 +154,12 @@ func TestPut(t *testing.T) {
 			args: []string{"--from", "f.env", "--yes"}, code: 125, stderr: "key B is not declared", want: `{"A":"1"}`},
 		{name: "bad region", initial: `{"A":"1"}`, files: map[string]string{"f.env": "B=2\n"}, env: []string{"AWS_REGION=us east"},
 			args: []string{"--from", "f.env", "--yes"}, code: 125, stderr: "AWS_REGION", want: `{"A":"1"}`},
+		{name: "replace from empty stdin", initial: `{"A":"1","B":"2"}`, stdin: "",
+			args: []string{"--from", "-", "--replace", "--yes"}, code: 125, stderr: "stdin holds no variables; with --replace that would remove every key", want: `{"A":"1","B":"2"}`},
+		{name: "replace from a dotenv of comments only", initial: `{"A":"1"}`, files: map[string]string{"f.env": "# nothing yet\n"},
+			args: []string{"--from", "f.env", "--replace", "--yes"}, code: 125, stderr: "holds no variables", want: `{"A":"1"}`},
+		{name: "replace with {} empties the secret", initial: `{"A":"1"}`, stdin: "{}",
+			args: []string{"--from", "-", "--format", "json", "--replace", "--yes"}, stdout: []string{"removed: A\n"}, want: `{}`, newVer: true},
 		{name: "create from an ARN", files: map[string]string{"f.env": "A=1\n"},
 			args: []string{"--from", "f.env", "--yes"}, code: 125, stderr: "to create it, give its name, not an ARN"},
 	}
