@@ -216,7 +216,7 @@ func validateDocument(doc document, lines map[string]int, rules writeRules) erro
 func printChanges(w io.Writer, changes []change, showValues bool) error {
 	var b strings.Builder
 	for _, c := range changes {
-		fmt.Fprintf(&b, "%-8s %s", c.kind+":", c.key)
+		fmt.Fprintf(&b, "%-8s %s", c.kind+":", displayKey(c.key))
 		if showValues {
 			switch c.kind {
 			case "added":
@@ -231,6 +231,17 @@ func printChanges(w io.Writer, changes []change, showValues bool) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// displayKey is a key for the change list: as it is when it is a variable
+// name, quoted otherwise. A stored key need not be a name (removing it is
+// what an edit is for), and whoever wrote it chose its characters, escape
+// sequences included.
+func displayKey(k string) string {
+	if validKey(k) {
+		return k
+	}
+	return quoteKey(k)
 }
 
 // changesText is "1 change" or "N changes".
@@ -440,7 +451,7 @@ func raceError(v secretVersion, base, now current) error {
 	}
 	var keys []string
 	for _, c := range diffDocuments(base.doc, now.doc) {
-		keys = append(keys, c.key)
+		keys = append(keys, displayKey(c.key))
 	}
 	which := "no key's value (only its stored form)"
 	if len(keys) > 0 {

@@ -142,3 +142,24 @@ func TestWriteTarget(t *testing.T) {
 		}
 	}
 }
+
+// TestChangeListKeys: a key already stored need not be a variable name (an
+// edit is how it gets removed), and anyone who could write the secret chose
+// it: the change list and the race message must not pass its control
+// characters to the terminal raw.
+func TestChangeListKeys(t *testing.T) {
+	t.Parallel()
+	const bad = "\x1b[2JRED"
+	var b strings.Builder
+	if err := printChanges(&b, []change{{kind: "removed", key: bad}, {kind: "changed", key: "A"}}, false); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := b.String(), "removed: \"\\x1b[2JRED\"\nchanged: A\n"; got != want {
+		t.Errorf("printChanges = %q, want %q", got, want)
+	}
+	base := current{exists: true, versionID: "1", doc: document{"A": `"1"`}}
+	now := current{exists: true, versionID: "2", doc: document{"A": `"1"`, bad: `"x"`}}
+	if err := raceError(secretVersion{ID: "app"}, base, now); strings.ContainsRune(err.Error(), 0x1b) {
+		t.Errorf("raceError = %q: a raw control character", err)
+	}
+}
