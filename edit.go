@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -36,6 +37,14 @@ func runEdit(ctx context.Context, inv *invocation) error {
 	// goroutine dump and exit, would leave the temporary file behind.
 	ctx, stop := stopOnSignal(ctx, syscall.SIGQUIT)
 	defer stop()
+	// So would its default for SIGPIPE on stdout or stderr (edit | head,
+	// head gone): with SIGPIPE handled, that write returns EPIPE and edit
+	// ends through its error path. Not a stop signal: a socket's SIGPIPE
+	// must not cancel a write in flight. The editor gets the default back
+	// at exec.
+	pipe := make(chan os.Signal, 1)
+	signal.Notify(pipe, syscall.SIGPIPE)
+	defer signal.Stop(pipe)
 	rules, err := newWriteRules(inv.opts)
 	if err != nil {
 		return err

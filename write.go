@@ -394,7 +394,7 @@ func apply(ctx context.Context, inv *invocation, store *secretStore, v secretVer
 		return err
 	}
 	if err := printChanges(inv.stdout, changes, inv.opts.showValues); err != nil {
-		return err
+		return fmt.Errorf("%s: cannot print the change list: %v; nothing written", v, err)
 	}
 	if dryRun {
 		_, err := fmt.Fprintf(inv.stdout, "%s: %s not written (--dry-run)\n", v, changesText(len(changes)))

@@ -268,3 +268,32 @@ func TestWriteCannotCreate(t *testing.T) {
 		}
 	}
 }
+
+// TestEditBrokenStdout runs edit with stdout a pipe nobody reads (edit |
+// head that has exited). The change list then fails to print: the runtime's
+// default for SIGPIPE on stdout would kill secretenv on the spot, leaving
+// the temporary file and its values behind.
+func TestEditBrokenStdout(t *testing.T) {
+	t.Parallel()
+	name := secretName(t, "app")
+	createSecret(t, "us-east-1", name, `{"A":"1"}`)
+	env, tmp := editEnv(t, editorScript(t, `sed -i 's/"1"/"2"/' "$1"`))
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Close()
+	defer w.Close()
+	cmd := exec.Command(bin, "edit", name, "--yes")
+	cmd.Env = env
+	var stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = w, &stderr
+	err = cmd.Run()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || !ee.Exited() {
+		t.Fatalf("wait: %v, want an exit status, not death by a signal; stderr %q", err, stderr.String())
+	}
+	checkOneLine(t, stderr.String(), "nothing written")
+	checkStored(t, name, `{"A":"1"}`)
+	checkEmpty(t, tmp)
+}
