@@ -77,7 +77,15 @@ func readCurrent(ctx context.Context, store *secretStore, v secretVersion) (curr
 	store.log.Debug("read secret", "secret", v.String(), "region", region, "endpoint", tr.endpoint, "attempts", tr.attempts, "ok", err == nil)
 	if err != nil {
 		if apiCode(err) == "ResourceNotFoundException" && !late(ctx) {
-			return current{doc: document{}}, nil
+			// Also the answer for a secret that exists without a value
+			// (CreateSecret without SecretString, as Terraform's
+			// aws_secretsmanager_secret leaves it): CreateSecret would then
+			// fail with ResourceExistsException on every run, while
+			// PutSecretValue gives it its first version. DescribeSecret
+			// tells them apart; if it fails, the secret is taken as missing.
+			_, derr := store.client(region).DescribeSecret(ctx, &secretsmanager.DescribeSecretInput{SecretId: aws.String(v.ID)}, callOptions(&tr, false))
+			store.log.Debug("describe secret", "secret", v.String(), "region", region, "ok", derr == nil)
+			return current{exists: derr == nil, doc: document{}}, nil
 		}
 		return current{}, describeFetchError(ctx, v, region, store.timeout, tr, withLastError(ctx, err, tr))
 	}

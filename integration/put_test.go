@@ -395,3 +395,38 @@ func TestPutWriteDeadline(t *testing.T) {
 	}
 	checkOneLine(t, res.Stderr, "app: no answer within the 1s deadline", "the PutSecretValue may have reached Secrets Manager")
 }
+
+// TestWriteSecretWithoutValue: a secret created without a value (Terraform's
+// aws_secretsmanager_secret with no version, CreateSecret without
+// SecretString) answers GetSecretValue with ResourceNotFoundException. put
+// and edit must give it its first value, not try CreateSecret and fail with
+// ResourceExistsException on every run.
+func TestWriteSecretWithoutValue(t *testing.T) {
+	t.Parallel()
+	for _, cmd := range []string{"put", "edit"} {
+		t.Run(cmd, func(t *testing.T) {
+			t.Parallel()
+			name := secretName(t, "app")
+			if _, err := smClient(t, "us-east-1").CreateSecret(context.Background(), &secretsmanager.CreateSecretInput{
+				Name: aws.String(name), Description: aws.String("made by terraform"),
+			}); err != nil {
+				t.Fatal(err)
+			}
+			env, tmp := editEnv(t, editorScript(t, `printf '{"A": "1"}' > "$1"`))
+			args := []string{"edit", name, "--yes"}
+			if cmd == "put" {
+				args = []string{"put", name, "--from", "-", "--yes"}
+			}
+			res := runSecretenv(t, env, "A=1\n", args...)
+			if res.Code != 0 {
+				t.Fatalf("exit %d, want 0; stdout %q stderr %q", res.Code, res.Stdout, res.Stderr)
+			}
+			if res.Stderr != "" {
+				t.Errorf("stderr %q, want nothing (the secret exists)", res.Stderr)
+			}
+			checkStored(t, name, `{"A":"1"}`)
+			checkCreatedWith(t, name, "", "made by terraform")
+			checkEmpty(t, tmp)
+		})
+	}
+}
