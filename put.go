@@ -69,7 +69,7 @@ func runPut(ctx context.Context, inv *invocation) error {
 	}
 	for _, k := range inv.opts.deleteKeys {
 		if _, ok := file[k]; ok {
-			return fmt.Errorf("%s: %s is both in %s and given to --delete-key; keep one", v, k, inv.opts.from)
+			return fmt.Errorf("%s: %s is both in %s and given to --delete-key; keep one", v, k, displayName(inv.opts.from))
 		}
 	}
 

@@ -142,6 +142,8 @@ func TestPut(t *testing.T) {
 			args: []string{"--from", "f.env", "--yes"}, code: 125, stderr: "over Secrets Manager's limit of 65536", want: `{"A":"1"}`},
 		{name: "a key both set and deleted", initial: `{"A":"1"}`, files: map[string]string{"f.env": "A=2\n"},
 			args: []string{"--from", "f.env", "--delete-key", "A", "--yes"}, code: 125, stderr: "f.env and given to --delete-key", want: `{"A":"1"}`},
+		{name: "a key both set on stdin and deleted", initial: `{"A":"1"}`, stdin: "A=2\n",
+			args: []string{"--from", "-", "--delete-key", "A", "--yes"}, code: 125, stderr: "A is both in stdin and given to --delete-key", want: `{"A":"1"}`},
 		{name: "stored secret not an object", initial: `["x"]`, files: map[string]string{"f.env": "A=1\n"},
 			args: []string{"--from", "f.env", "--yes"}, code: 125, stderr: "the stored secret is not a JSON object of KEY: value; replace it whole with put --replace", want: `["x"]`},
 		{name: "replace over a stored secret that is not an object", initial: `["x"]`, files: map[string]string{"f.env": "A=1\n"},
