@@ -397,18 +397,27 @@ func apply(ctx context.Context, inv *invocation, store *secretStore, v secretVer
 		// A note, not an error: a script that creates if missing runs twice.
 		fmt.Fprintf(inv.stderr, "secretenv: %s exists, so --kms-key-id and --description are not used (they apply when a secret is created); change them with aws secretsmanager update-secret\n", v)
 	}
-	if len(changes) == 0 {
+	n := len(changes)
+	list := new(strings.Builder)
+	if base.unreadable != nil {
+		// put --replace over a stored secret that is not a JSON object:
+		// writing over it is a change even when no key is added.
+		list.WriteString("replaced: the stored secret, which is not a JSON object\n")
+		n++
+	}
+	if n == 0 {
 		_, err := fmt.Fprintf(inv.stdout, "%s: no changes\n", v)
 		return err
 	}
-	if err := printChanges(inv.stdout, changes, inv.opts.showValues); err != nil {
+	printChanges(list, changes, inv.opts.showValues)
+	if _, err := io.WriteString(inv.stdout, list.String()); err != nil {
 		return fmt.Errorf("%s: cannot print the change list: %v; nothing written", v, err)
 	}
 	if dryRun {
-		_, err := fmt.Fprintf(inv.stdout, "%s: %s not written (--dry-run)\n", v, changesText(len(changes)))
+		_, err := fmt.Fprintf(inv.stdout, "%s: %s not written (--dry-run)\n", v, changesText(n))
 		return err
 	}
-	if err := confirm(ctx, inv, v.String(), len(changes)); err != nil {
+	if err := confirm(ctx, inv, v.String(), n); err != nil {
 		return err
 	}
 	verb := "wrote"
@@ -419,7 +428,7 @@ func apply(ctx context.Context, inv *invocation, store *secretStore, v secretVer
 	if err != nil {
 		return err
 	}
-	_, err = fmt.Fprintf(inv.stdout, "%s: %s %s (version %s)\n", v, verb, changesText(len(changes)), version)
+	_, err = fmt.Fprintf(inv.stdout, "%s: %s %s (version %s)\n", v, verb, changesText(n), version)
 	return err
 }
 
