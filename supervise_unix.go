@@ -30,7 +30,8 @@ type supervisor struct {
 	opts   watchOptions
 	stderr io.Writer
 
-	sigs       chan os.Signal // caught signals and SIGCHLD, from catchSignals on
+	sigs       chan os.Signal // caught signals to forward, from catchSignals on
+	chld       chan os.Signal // SIGCHLD, on a channel of its own: see catchSignals
 	pid        int            // the running child, or 0
 	pgid       int            // its process group, which outlives it until emptied
 	foreground bool           // the child's group gets the terminal, as a shell's job does
@@ -65,16 +66,23 @@ var forwardedSignals = append([]os.Signal{
 // stop is called. Called before the command exists, so that no signal is
 // lost in between and its SIGCHLD is seen even if it exits at once. A signal
 // ignored when secretenv started stays ignored for the child (nohup), as
-// with exec.
+// with exec. os/signal drops a signal whose channel is full, so SIGCHLD has
+// a channel of its own: a flood of forwarded signals can never crowd out
+// the command's exit, and one pending SIGCHLD is enough, as reap collects
+// every child that has exited.
 func (s *supervisor) catchSignals() (stop func()) {
 	s.sigs = make(chan os.Signal, 64)
-	signal.Notify(s.sigs, unix.SIGCHLD)
+	s.chld = make(chan os.Signal, 1)
+	signal.Notify(s.chld, unix.SIGCHLD)
 	for _, sig := range forwardedSignals {
 		if !signal.Ignored(sig) {
 			signal.Notify(s.sigs, sig)
 		}
 	}
-	return func() { signal.Stop(s.sigs) }
+	return func() {
+		signal.Stop(s.sigs)
+		signal.Stop(s.chld)
+	}
 }
 
 // run starts the command with env and supervises it until it exits. It
@@ -94,13 +102,11 @@ func (s *supervisor) run(env []string, set map[string]source, changes <-chan env
 	for {
 		select {
 		case sig := <-s.sigs:
-			if sig != unix.SIGCHLD {
-				if s.pid != 0 {
-					unix.Kill(s.pid, sig.(syscall.Signal))
-				}
-				shutdown = shutdown || (next != nil && s.endsCommand(sig))
-				continue
+			if s.pid != 0 {
+				unix.Kill(s.pid, sig.(syscall.Signal))
 			}
+			shutdown = shutdown || (next != nil && s.endsCommand(sig))
+		case <-s.chld:
 			status, exited := s.reap()
 			if !exited {
 				continue
