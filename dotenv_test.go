@@ -133,13 +133,7 @@ func TestDotenvRoundTrip(t *testing.T) {
 func TestReadVarsFile(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	write := func(name, text string) string {
-		path := filepath.Join(dir, name)
-		if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		return path
-	}
+	write := func(name, text string) string { return writeTestFile(t, dir, name, text) }
 	tests := []struct {
 		name, path, format, stdin string
 		want                      map[string]string
@@ -169,13 +163,7 @@ func TestReadVarsFile(t *testing.T) {
 func TestReadVarsFileErrors(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	write := func(name, text string) string {
-		path := filepath.Join(dir, name)
-		if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		return path
-	}
+	write := func(name, text string) string { return writeTestFile(t, dir, name, text) }
 	big := write("big.env", "A='"+strings.Repeat("x", maxVarsFile)+"'\n")
 	tests := []struct{ name, path, format, want string }{
 		{"missing file", filepath.Join(dir, "nope.env"), "", "no such file or directory"},
@@ -196,4 +184,15 @@ func TestReadVarsFileErrors(t *testing.T) {
 			}
 		})
 	}
+}
+
+// writeTestFile writes text to dir/name, private as a file of values is,
+// and returns its path.
+func writeTestFile(t *testing.T, dir, name, text string) string {
+	t.Helper()
+	path := filepath.Join(dir, name)
+	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }

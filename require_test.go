@@ -1,7 +1,6 @@
 package main
 
 import (
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -11,13 +10,7 @@ import (
 func TestRequiredKeys(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	write := func(name, text string) string {
-		path := filepath.Join(dir, name)
-		if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		return path
-	}
+	write := func(name, text string) string { return writeTestFile(t, dir, name, text) }
 	example := write(".env.example", "# the app's settings\nDB_URL=\nAPI_KEY=changeme\nexport DEBUG=\n")
 	tmpl := write("template.json", `{"DB_URL":"","SENTRY_DSN":null}`)
 	badJSON := write("bad.json", `{"not-a-name":""}`)
