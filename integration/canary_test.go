@@ -170,7 +170,7 @@ var canaryCases = []struct {
 	{"region that is not one", inMotoWith(`{"A":"`+canary+`"}`, "AWS_REGION=us_east/1")},
 	{"FIPS with a custom endpoint", inMotoWith(`{"A":"`+canary+`"}`, "AWS_USE_FIPS_ENDPOINT=true")},
 	{"credentials net/http cannot send", inMotoWith(`{"A":"`+canary+`"}`, "AWS_ACCESS_KEY_ID=AKIA\nEXAMPLE")},
-	{"deadline before any request", inMotoWith(`{"A":"`+canary+`"}`, "SECRETENV_TIMEOUT=1ms")},
+	{"deadline before any request", inMotoWith(`{"A":"`+canary+`"}`, "SECRETENV_TIMEOUT=1ns")},
 	{"binary for another architecture", func(t *testing.T) ([]string, []string) {
 		env, args := inMoto(`{"A":"` + canary + `"}`)(t)
 		return withEnv(env, "PATH="+foreignShell(t)), args
