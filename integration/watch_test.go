@@ -679,17 +679,7 @@ printf '{"Version":1,"AccessKeyId":"testing","SecretAccessKey":"testing","Expira
 	w := startWatching(t, env, watchArgs(append([]string{"--"}, app("GREETING")...)...)...)
 	w.waitFor(t, w.stdout.String, "start first-cp1")
 	// Let several polls refresh the credentials before the change.
-	deadline := time.Now().Add(watchLimit)
-	for {
-		b, _ := os.ReadFile(runs)
-		if strings.Count(string(b), "run") >= 4 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("credential_process ran %d times within %v, want 4; stderr %q", strings.Count(string(b), "run"), watchLimit, w.stderr.String())
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	w.waitCount(t, func() string { b, _ := os.ReadFile(runs); return string(b) }, "run", 4)
 	putSecret(t, name, `{"GREETING":"second-cp2"}`)
 	w.waitFor(t, w.stdout.String, "start second-cp2")
 	if strings.Contains(w.stderr.String(), "keeps running") {
