@@ -9,6 +9,8 @@ import (
 	"os"
 	"strconv"
 	"strings"
+
+	"github.com/secretenv/secretenv/internal/keys"
 )
 
 // diffCmd compares the keys of two secrets or files, like diff(1): exit 0
@@ -44,7 +46,7 @@ type diffSide struct {
 }
 
 func runDiff(ctx context.Context, inv *invocation) error {
-	allowed, err := allowSet(inv.opts.allowKeys)
+	allowed, err := keys.AllowSet(inv.opts.allowKeys)
 	if err != nil {
 		return err
 	}
@@ -67,7 +69,7 @@ func runDiff(ctx context.Context, inv *invocation) error {
 		if s.file {
 			continue
 		}
-		if err := checkDenied(s.vars, allowed); err != nil {
+		if err := keys.CheckDenied(s.vars, allowed); err != nil {
 			fmt.Fprintf(inv.stderr, "secretenv: note: %s: %v; diff compares it anyway\n", s.label, err)
 		}
 	}
@@ -112,7 +114,7 @@ func readDiffFiles(sides []*diffSide, stdin io.Reader) error {
 		}
 		vars, err := readVarsFile(s.arg, "", stdin)
 		if err == nil {
-			err = checkVars(vars)
+			err = keys.CheckNames(vars)
 			if err != nil {
 				err = fmt.Errorf("%s: %w", s.label, err)
 			}
@@ -158,7 +160,7 @@ func fetchDiffSecrets(ctx context.Context, inv *invocation, sides []*diffSide) e
 		}
 		vars, err := parseSecret([]byte(texts[s.version]))
 		if err == nil {
-			err = checkVars(vars)
+			err = keys.CheckNames(vars)
 		}
 		if err != nil {
 			return fmt.Errorf("%s: %w", s.label, err)

@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/secretenv/secretenv/internal/keys"
 )
 
 // This file holds a secret as edit and put write it: a JSON object whose
@@ -46,12 +48,12 @@ func parseDocument(text []byte) (doc document, lines map[string]int, err error) 
 			return nil, nil, syntaxError(text, dec, err)
 		}
 		if first, dup := lines[key]; dup {
-			return nil, nil, fmt.Errorf("line %d: key %s appears twice (first on line %d)", line, quoteKey(key), first)
+			return nil, nil, fmt.Errorf("line %d: key %s appears twice (first on line %d)", line, keys.Quote(key), first)
 		}
 		if !utf8.Valid(raw) {
 			// The decoder accepts the bytes, but a JSON string sent to
 			// Secrets Manager carries them as U+FFFD: not the value written.
-			return nil, nil, fmt.Errorf("line %d: value of key %s is not valid UTF-8, which a secret's JSON cannot hold; save the file as UTF-8", line, quoteKey(key))
+			return nil, nil, fmt.Errorf("line %d: value of key %s is not valid UTF-8, which a secret's JSON cannot hold; save the file as UTF-8", line, keys.Quote(key))
 		}
 		doc[key], lines[key] = string(raw), line
 	}

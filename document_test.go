@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/secretenv/secretenv/internal/keys"
 )
 
 func TestParseDocument(t *testing.T) {
@@ -114,7 +116,7 @@ func FuzzExportPut(f *testing.F) {
 		for _, k := range sortedKeys(vals) {
 			// The entrypoint refuses what export could not carry: bad names,
 			// NUL; JSON cannot hold text that is not UTF-8.
-			if !validKey(k) || strings.IndexByte(vals[k], 0) >= 0 || !utf8.ValidString(vals[k]) {
+			if !keys.Valid(k) || strings.IndexByte(vals[k], 0) >= 0 || !utf8.ValidString(vals[k]) {
 				return
 			}
 			line, err := dotenvLine(k, vals[k])

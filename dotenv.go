@@ -7,6 +7,8 @@ import (
 	"io"
 	"os"
 	"strings"
+
+	"github.com/secretenv/secretenv/internal/keys"
 )
 
 // This file reads variables from local files: a JSON object like a secret,
@@ -114,7 +116,7 @@ func parseDotenv(text []byte) (map[string]string, error) {
 		}
 		name, after, ok := strings.Cut(strings.TrimPrefix(t, "export "), "=")
 		name = strings.TrimRight(name, " \t")
-		if !ok || !validKey(name) {
+		if !ok || !keys.Valid(name) {
 			return nil, fmt.Errorf("line %d: expected NAME=value with NAME a variable name", line)
 		}
 		// A quoted value may run on past this line, so it is read from s.

@@ -9,6 +9,8 @@ import (
 	"io"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/secretenv/secretenv/internal/keys"
 )
 
 // exportCmd prints the variables secretenv would set, in one of
@@ -61,8 +63,8 @@ func writeExport(w io.Writer, res mergeResult, format string) error {
 		}
 		var b strings.Builder
 		for _, name := range sortedKeys(vals) {
-			if !validKey(name) {
-				return fmt.Errorf("export: variable name %s cannot be written as %s; use --format json", quoteKey(name), format)
+			if !keys.Valid(name) {
+				return fmt.Errorf("export: variable name %s cannot be written as %s; use --format json", keys.Quote(name), format)
 			}
 			l, err := line(name, vals[name])
 			if err != nil {

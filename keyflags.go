@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/secretenv/secretenv/internal/keys"
 )
 
 // keyFlags names a pair of flags that give key names, as --require and
@@ -56,8 +58,8 @@ func fileKeys(path string) ([]string, error) {
 		return nil, err // names the file and the line, never a value
 	}
 	for k := range vars {
-		if !validKey(k) { // dotenv checks names; a JSON object does not
-			return nil, fmt.Errorf("%s: key %s is not a variable name", path, quoteKey(k))
+		if !keys.Valid(k) { // dotenv checks names; a JSON object does not
+			return nil, fmt.Errorf("%s: key %s is not a variable name", path, keys.Quote(k))
 		}
 	}
 	return sortedKeys(vars), nil

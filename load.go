@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"sync"
+
+	"github.com/secretenv/secretenv/internal/keys"
 )
 
 // reference is an environment variable whose value names a secret or a
@@ -67,7 +69,7 @@ func load(ctx context.Context, opts options, environ []string, log *slog.Logger)
 	if len(sources) == 0 && len(refs) == 0 {
 		return mergeResult{}, errors.New("no secret to load: set SECRET_ID or pass --secret-id (or set a variable to a Secrets Manager or Parameter Store ARN)")
 	}
-	allowed, err := allowSet(opts.allowKeys)
+	allowed, err := keys.AllowSet(opts.allowKeys)
 	if err != nil {
 		return mergeResult{}, err
 	}
@@ -111,13 +113,13 @@ func load(ctx context.Context, opts options, environ []string, log *slog.Logger)
 			vars, err = parseSecret([]byte(texts[src.Version]))
 		}
 		if err == nil {
-			err = checkVars(vars)
+			err = keys.CheckNames(vars)
 		}
 		if err == nil {
-			err = checkDeclared(vars, declared) // first: an undeclared key is refused whatever it is
+			err = keys.CheckDeclared(vars, declared) // first: an undeclared key is refused whatever it is
 		}
 		if err == nil {
-			err = checkDenied(vars, allowed)
+			err = keys.CheckDenied(vars, allowed)
 		}
 		if err != nil {
 			return mergeResult{}, fmt.Errorf("%s: %w", id, err)

@@ -1,6 +1,10 @@
 package main
 
-import "slices"
+import (
+	"slices"
+
+	"github.com/secretenv/secretenv/internal/keys"
+)
 
 // This file holds the closed alternative to the deny list of env.go: a set
 // of declared keys (--only-key, and the keys of an --only-keys-from
@@ -37,5 +41,5 @@ func declaredKeys(opts options) (map[string]bool, error) {
 		}
 		names = append(slices.Clip(names), keys...)
 	}
-	return declaredSet(names)
+	return keys.DeclaredSet(names)
 }

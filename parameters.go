@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/secretenv/secretenv/internal/keys"
 )
 
 // Parameter Store sources, as ECS and chamber name them:
@@ -141,8 +143,8 @@ func pathVars(path string, params map[string]string) (map[string]string, error) 
 	from := make(map[string]string, len(params))
 	for _, name := range sortedKeys(params) {
 		key := parameterKey(name)
-		if !validKey(key) {
-			return nil, fmt.Errorf("parameter %s would set %s, which is not a valid variable name ([A-Za-z_][A-Za-z0-9_]*); rename the parameter", name, quoteKey(key))
+		if !keys.Valid(key) {
+			return nil, fmt.Errorf("parameter %s would set %s, which is not a valid variable name ([A-Za-z_][A-Za-z0-9_]*); rename the parameter", name, keys.Quote(key))
 		}
 		if other, dup := from[key]; dup {
 			return nil, fmt.Errorf("parameters %s and %s both set %s; delete or rename one", other, name, key)

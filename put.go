@@ -6,6 +6,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+
+	"github.com/secretenv/secretenv/internal/keys"
 )
 
 // putCmd writes keys from a file (or stdin) into a secret: merged into it by
@@ -34,8 +36,8 @@ var putCmd = &command{
 			return usageError("put: --replace needs --from FILE")
 		}
 		for _, k := range o.deleteKeys {
-			if !validKey(k) {
-				return usageError("put: --delete-key %s is not a variable name", quoteKey(k))
+			if !keys.Valid(k) {
+				return usageError("put: --delete-key %s is not a variable name", keys.Quote(k))
 			}
 		}
 		return nil
@@ -120,8 +122,8 @@ func readDocumentFile(path, format string, stdin io.Reader) (document, error) {
 		return nil, fmt.Errorf("%s: %w", displayName(path), err)
 	}
 	for _, k := range sortedKeys(doc) {
-		if !validKey(k) {
-			return nil, fmt.Errorf("%s: line %d: invalid variable name %s; names must match [A-Za-z_][A-Za-z0-9_]*", displayName(path), lines[k], quoteKey(k))
+		if !keys.Valid(k) {
+			return nil, fmt.Errorf("%s: line %d: invalid variable name %s; names must match [A-Za-z_][A-Za-z0-9_]*", displayName(path), lines[k], keys.Quote(k))
 		}
 	}
 	return doc, nil

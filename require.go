@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/secretenv/secretenv/internal/keys"
 )
 
 // This file holds required keys (--require, --require-from): variables the
@@ -34,8 +36,8 @@ func requiredKeys(opts options) ([]string, error) {
 		return nil, nil
 	}
 	for _, name := range opts.require {
-		if !validKey(name) {
-			return nil, fmt.Errorf("--require %s is not a variable name", quoteKey(name))
+		if !keys.Valid(name) {
+			return nil, fmt.Errorf("--require %s is not a variable name", keys.Quote(name))
 		}
 	}
 	names := slices.Clone(opts.require)

@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/smithy-go"
+	"github.com/secretenv/secretenv/internal/keys"
 )
 
 // This file is the write path that edit and put share: validate with the
@@ -165,7 +166,7 @@ type writeRules struct {
 }
 
 func newWriteRules(opts options) (writeRules, error) {
-	allowed, err := allowSet(opts.allowKeys)
+	allowed, err := keys.AllowSet(opts.allowKeys)
 	if err != nil {
 		return writeRules{}, err
 	}
@@ -192,13 +193,13 @@ func validateDocument(doc document, lines map[string]int, rules writeRules) erro
 	all := doc.values()
 	for _, k := range sortedKeys(all) {
 		vals := map[string]string{k: all[k]}
-		if err := checkVars(vals); err != nil {
+		if err := keys.CheckNames(vals); err != nil {
 			return fmt.Errorf("%s%w", at(k), err)
 		}
-		if err := checkDeclared(vals, rules.declared); err != nil {
+		if err := keys.CheckDeclared(vals, rules.declared); err != nil {
 			return fmt.Errorf("%s%w", at(k), err)
 		}
-		if err := checkDenied(vals, rules.allowed); err != nil {
+		if err := keys.CheckDenied(vals, rules.allowed); err != nil {
 			return fmt.Errorf("%s%w", at(k), err)
 		}
 	}
@@ -208,13 +209,13 @@ func validateDocument(doc document, lines map[string]int, rules writeRules) erro
 	}
 	vars, err := parseSecret([]byte(stored))
 	if err == nil {
-		err = checkVars(vars)
+		err = keys.CheckNames(vars)
 	}
 	if err == nil {
-		err = checkDeclared(vars, rules.declared)
+		err = keys.CheckDeclared(vars, rules.declared)
 	}
 	if err == nil {
-		err = checkDenied(vars, rules.allowed)
+		err = keys.CheckDenied(vars, rules.allowed)
 	}
 	return err
 }
@@ -246,10 +247,10 @@ func printChanges(w io.Writer, changes []change, showValues bool) error {
 // what an edit is for), and whoever wrote it chose its characters, escape
 // sequences included.
 func displayKey(k string) string {
-	if validKey(k) {
+	if keys.Valid(k) {
 		return k
 	}
-	return quoteKey(k)
+	return keys.Quote(k)
 }
 
 // changesText is "1 change" or "N changes".

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/secretenv/secretenv/internal/keys"
 )
 
 func TestValidateDocument(t *testing.T) {
@@ -31,7 +33,7 @@ func TestValidateDocument(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			allowed, _ := allowSet(tc.allow)
+			allowed, _ := keys.AllowSet(tc.allow)
 			err := validateDocument(tc.doc, tc.lines, writeRules{allowed: allowed, declared: tc.declared})
 			switch {
 			case tc.want == "" && err != nil:
