@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/secretenv/secretenv/internal/keys"
+	"github.com/secretenv/secretenv/internal/secret"
 )
 
 // diffCmd compares the keys of two secrets or files, like diff(1): exit 0
@@ -158,7 +159,7 @@ func fetchDiffSecrets(ctx context.Context, inv *invocation, sides []*diffSide) e
 		if s.file {
 			continue
 		}
-		vars, err := parseSecret([]byte(texts[s.version]))
+		vars, err := secret.Parse([]byte(texts[s.version]))
 		if err == nil {
 			err = keys.CheckNames(vars)
 		}

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/secretenv/secretenv/internal/keys"
+	"github.com/secretenv/secretenv/internal/secret"
 )
 
 // This file reads variables from local files: a JSON object like a secret,
@@ -37,8 +38,8 @@ func readVarsFile(path, format string, stdin io.Reader) (map[string]string, erro
 	}
 	var vars map[string]string
 	if format == "json" {
-		vars, err = parseSecret(text)
-		if errors.Is(err, errNotObject) {
+		vars, err = secret.Parse(text)
+		if errors.Is(err, secret.ErrNotObject) {
 			err = errors.New("not a JSON object of KEY: value")
 		}
 	} else {

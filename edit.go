@@ -12,6 +12,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/secretenv/secretenv/internal/secret"
 )
 
 // editCmd opens a secret in the person's editor as pretty JSON, like
@@ -82,7 +84,7 @@ func withPrivateDir(fn func(dir string) error) error {
 // valid (reopening it on request, on a terminal), then applies it.
 func editIn(ctx context.Context, inv *invocation, store *secretStore, v secretVersion, base current, rules writeRules, dir string) error {
 	path := filepath.Join(dir, "secret.json")
-	text := base.doc.pretty()
+	text := base.doc.Pretty()
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return fmt.Errorf("cannot create the temporary file: %v", err)
@@ -130,9 +132,9 @@ func editIn(ctx context.Context, inv *invocation, store *secretStore, v secretVe
 
 // parseEdited reads the edited text with the entrypoint's rules; errors
 // name the line and the key.
-func parseEdited(base current, edited []byte, rules writeRules) (document, []change, error) {
-	doc, lines, err := parseDocument(edited)
-	if errors.Is(err, errNotObject) {
+func parseEdited(base current, edited []byte, rules writeRules) (secret.Document, []secret.Change, error) {
+	doc, lines, err := secret.ParseDocument(edited)
+	if errors.Is(err, secret.ErrNotObject) {
 		return nil, nil, errors.New("the text is not a JSON object of KEY: value")
 	}
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 	"sync"
 
 	"github.com/secretenv/secretenv/internal/keys"
+	"github.com/secretenv/secretenv/internal/secret"
 )
 
 // reference is an environment variable whose value names a secret or a
@@ -110,7 +111,7 @@ func load(ctx context.Context, opts options, environ []string, log *slog.Logger)
 			id = pathPrefix + src.Path
 			vars, err = pathVars(src.Path, vals.byPath[src.Path])
 		} else {
-			vars, err = parseSecret([]byte(texts[src.Version]))
+			vars, err = secret.Parse([]byte(texts[src.Version]))
 		}
 		if err == nil {
 			err = keys.CheckNames(vars)
@@ -279,7 +280,7 @@ func resolveReferences(refs []reference, texts map[secretVersion]string, params 
 		if r.JSONKey != "" {
 			obj, ok := parsed[r.Version]
 			if !ok {
-				obj, err = parseSecret([]byte(text))
+				obj, err = secret.Parse([]byte(text))
 				if err != nil {
 					return nil, nil, fmt.Errorf("%s: %s: json-key %q needs a JSON object, but %w", r.Name, r.Version, r.JSONKey, err)
 				}

@@ -8,6 +8,7 @@ import (
 	"io"
 
 	"github.com/secretenv/secretenv/internal/keys"
+	"github.com/secretenv/secretenv/internal/secret"
 )
 
 // putCmd writes keys from a file (or stdin) into a secret: merged into it by
@@ -53,7 +54,7 @@ func runPut(ctx context.Context, inv *invocation) error {
 	if err != nil {
 		return err
 	}
-	var file document
+	var file secret.Document
 	if inv.opts.from != "" {
 		if file, err = readDocumentFile(inv.opts.from, inv.opts.format, inv.stdin); err != nil {
 			return err
@@ -84,7 +85,7 @@ func runPut(ctx context.Context, inv *invocation) error {
 			return err
 		}
 	}
-	next := mergeDocuments(base.doc, file, inv.opts.deleteKeys, inv.opts.replace)
+	next := secret.MergeDocuments(base.doc, file, inv.opts.deleteKeys, inv.opts.replace)
 	next, changes, err := prepare(base, next, nil, rules)
 	if err != nil {
 		return fmt.Errorf("%s: %w", v, err)
@@ -95,7 +96,7 @@ func runPut(ctx context.Context, inv *invocation) error {
 // readDocumentFile reads put's input: a JSON object, each value kept as
 // written, or a dotenv file, whose values become JSON strings. "-" is stdin;
 // format "" chooses by the name as readVarsFile does (.json is JSON).
-func readDocumentFile(path, format string, stdin io.Reader) (document, error) {
+func readDocumentFile(path, format string, stdin io.Reader) (secret.Document, error) {
 	if format == "" {
 		format = formatByName(path)
 	}
@@ -104,7 +105,7 @@ func readDocumentFile(path, format string, stdin io.Reader) (document, error) {
 		if err != nil {
 			return nil, err
 		}
-		doc, err := stringDocument(vars)
+		doc, err := secret.StringDocument(vars)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", displayName(path), err)
 		}
@@ -114,8 +115,8 @@ func readDocumentFile(path, format string, stdin io.Reader) (document, error) {
 	if err != nil {
 		return nil, err
 	}
-	doc, lines, err := parseDocument(text)
-	if errors.Is(err, errNotObject) {
+	doc, lines, err := secret.ParseDocument(text)
+	if errors.Is(err, secret.ErrNotObject) {
 		err = errors.New("not a JSON object of KEY: value")
 	}
 	if err != nil {

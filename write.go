@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/smithy-go"
 	"github.com/secretenv/secretenv/internal/keys"
+	"github.com/secretenv/secretenv/internal/secret"
 )
 
 // This file is the write path that edit and put share: validate with the
@@ -60,7 +61,7 @@ func writeTarget(cmd string, args []string) (secretVersion, error) {
 type current struct {
 	exists    bool
 	versionID string
-	doc       document
+	doc       secret.Document
 	// unreadable says why the stored version is not a JSON object of
 	// KEY: value (doc is then empty); only put --replace writes over it.
 	unreadable error
@@ -86,18 +87,18 @@ func readCurrent(ctx context.Context, store *secretStore, v secretVersion) (curr
 			// tells them apart; if it fails, the secret is taken as missing.
 			_, derr := store.client(region).DescribeSecret(ctx, &secretsmanager.DescribeSecretInput{SecretId: aws.String(v.ID)}, callOptions(&tr, false))
 			store.log.Debug("describe secret", "secret", v.String(), "region", region, "ok", derr == nil)
-			return current{exists: derr == nil, doc: document{}}, nil
+			return current{exists: derr == nil, doc: secret.Document{}}, nil
 		}
 		return current{}, describeFetchError(ctx, v, region, store.timeout, tr, withLastError(ctx, err, tr))
 	}
-	cur := current{exists: true, versionID: aws.ToString(out.VersionId), doc: document{}}
+	cur := current{exists: true, versionID: aws.ToString(out.VersionId), doc: secret.Document{}}
 	if out.SecretString == nil {
 		cur.unreadable = fmt.Errorf("%s: the secret has only SecretBinary, not JSON text", v)
 		return cur, nil
 	}
-	doc, _, err := parseDocument([]byte(*out.SecretString))
+	doc, _, err := secret.ParseDocument([]byte(*out.SecretString))
 	switch {
-	case errors.Is(err, errNotObject):
+	case errors.Is(err, secret.ErrNotObject):
 		cur.unreadable = fmt.Errorf("%s: the stored secret is not a JSON object of KEY: value", v)
 	case err != nil:
 		cur.unreadable = fmt.Errorf("%s: the stored secret is not valid JSON (%v)", v, err)
@@ -183,14 +184,14 @@ func newWriteRules(opts options) (writeRules, error) {
 // 65,536-byte limit. lines, when known, puts the line of the first bad key
 // in the message. Last, the stored text goes through the entrypoint's own
 // parser, so that nothing is written that it would refuse.
-func validateDocument(doc document, lines map[string]int, rules writeRules) error {
+func validateDocument(doc secret.Document, lines map[string]int, rules writeRules) error {
 	at := func(key string) string {
 		if l, ok := lines[key]; ok {
 			return fmt.Sprintf("line %d: ", l)
 		}
 		return ""
 	}
-	all := doc.values()
+	all := doc.Values()
 	for _, k := range sortedKeys(all) {
 		vals := map[string]string{k: all[k]}
 		if err := keys.CheckNames(vals); err != nil {
@@ -203,11 +204,11 @@ func validateDocument(doc document, lines map[string]int, rules writeRules) erro
 			return fmt.Errorf("%s%w", at(k), err)
 		}
 	}
-	stored := doc.stored()
+	stored := doc.Stored()
 	if len(stored) > maxSecretString {
 		return fmt.Errorf("the secret would be %d bytes stored, over Secrets Manager's limit of %d; move some keys to another secret", len(stored), maxSecretString)
 	}
-	vars, err := parseSecret([]byte(stored))
+	vars, err := secret.Parse([]byte(stored))
 	if err == nil {
 		err = keys.CheckNames(vars)
 	}
@@ -222,18 +223,18 @@ func validateDocument(doc document, lines map[string]int, rules writeRules) erro
 
 // printChanges writes the change list, one key a line; values only with
 // --show-values.
-func printChanges(w io.Writer, changes []change, showValues bool) error {
+func printChanges(w io.Writer, changes []secret.Change, showValues bool) error {
 	var b strings.Builder
 	for _, c := range changes {
-		fmt.Fprintf(&b, "%-8s %s", c.kind+":", displayKey(c.key))
+		fmt.Fprintf(&b, "%-8s %s", c.Kind+":", displayKey(c.Key))
 		if showValues {
-			switch c.kind {
+			switch c.Kind {
 			case "added":
-				fmt.Fprintf(&b, " = %s", strconv.Quote(c.new))
+				fmt.Fprintf(&b, " = %s", strconv.Quote(c.New))
 			case "removed":
-				fmt.Fprintf(&b, " (was %s)", strconv.Quote(c.old))
+				fmt.Fprintf(&b, " (was %s)", strconv.Quote(c.Old))
 			default:
-				fmt.Fprintf(&b, ": %s -> %s", strconv.Quote(c.old), strconv.Quote(c.new))
+				fmt.Fprintf(&b, ": %s -> %s", strconv.Quote(c.Old), strconv.Quote(c.New))
 			}
 		}
 		b.WriteByte('\n')
@@ -336,7 +337,7 @@ func confirm(ctx context.Context, inv *invocation, id string, n int) error {
 // commit writes next as the secret's new current version, unless someone
 // else wrote a version since base was read. It has a deadline of its own:
 // the time a person spent in the editor or at the question is not AWS's.
-func commit(ctx context.Context, inv *invocation, store *secretStore, v secretVersion, base current, next document) (string, error) {
+func commit(ctx context.Context, inv *invocation, store *secretStore, v secretVersion, base current, next secret.Document) (string, error) {
 	ctx, cancel := context.WithTimeout(ctx, inv.opts.timeout)
 	defer cancel()
 	now, err := readCurrent(ctx, store, v)
@@ -352,7 +353,7 @@ func commit(ctx context.Context, inv *invocation, store *secretStore, v secretVe
 	}
 	region := store.region(v)
 	client := store.client(region)
-	stored := next.stored()
+	stored := next.Stored()
 	// The same ClientRequestToken on every attempt: a retry of a request
 	// that did reach Secrets Manager is then recognised, not a new version.
 	if !now.exists {
@@ -384,16 +385,16 @@ func commit(ctx context.Context, inv *invocation, store *secretStore, v secretVe
 
 // prepare settles next against base and validates it, returning what to
 // write and the change list.
-func prepare(base current, next document, lines map[string]int, rules writeRules) (document, []change, error) {
-	next = settle(base.doc, next)
+func prepare(base current, next secret.Document, lines map[string]int, rules writeRules) (secret.Document, []secret.Change, error) {
+	next = secret.Settle(base.doc, next)
 	if err := validateDocument(next, lines, rules); err != nil {
 		return nil, nil, err
 	}
-	return next, diffDocuments(base.doc, next), nil
+	return next, secret.DiffDocuments(base.doc, next), nil
 }
 
 // apply shows the changes, asks, and writes. dryRun stops after the list.
-func apply(ctx context.Context, inv *invocation, store *secretStore, v secretVersion, base current, next document, changes []change, dryRun bool) error {
+func apply(ctx context.Context, inv *invocation, store *secretStore, v secretVersion, base current, next secret.Document, changes []secret.Change, dryRun bool) error {
 	if base.exists && (inv.opts.kmsKeyID != "" || inv.opts.description != "") {
 		// A note, not an error: a script that creates if missing runs twice.
 		fmt.Fprintf(inv.stderr, "secretenv: %s exists, so --kms-key-id and --description are not used (they apply when a secret is created); change them with aws secretsmanager update-secret\n", v)
@@ -468,8 +469,8 @@ func raceError(v secretVersion, base, now current) error {
 		return fmt.Errorf("%s: someone else wrote a new version since it was read (not a JSON object); %s", v, what)
 	}
 	var keys []string
-	for _, c := range diffDocuments(base.doc, now.doc) {
-		keys = append(keys, displayKey(c.key))
+	for _, c := range secret.DiffDocuments(base.doc, now.doc) {
+		keys = append(keys, displayKey(c.Key))
 	}
 	which := "no key's value (only its stored form)"
 	if len(keys) > 0 {

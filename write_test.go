@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/secretenv/secretenv/internal/keys"
+	"github.com/secretenv/secretenv/internal/secret"
 )
 
 func TestValidateDocument(t *testing.T) {
@@ -16,19 +17,19 @@ func TestValidateDocument(t *testing.T) {
 	big := `"` + strings.Repeat("v", maxSecretString) + `"`
 	cases := []struct {
 		name     string
-		doc      document
+		doc      secret.Document
 		lines    map[string]int
 		allow    []string
 		declared map[string]bool
 		want     string // "" for valid
 	}{
-		{"valid", document{"A": `"x"`, "N": "1.50"}, nil, nil, nil, ""},
-		{"bad name with line", document{"bad-key": `"x"`}, map[string]int{"bad-key": 4}, nil, nil, `line 4: invalid variable name "bad-key"`},
-		{"NUL", document{"A": `"a\u0000b"`}, nil, nil, nil, "NUL"},
-		{"loader key", document{"LD_PRELOAD": `"x"`}, map[string]int{"LD_PRELOAD": 2}, nil, nil, "line 2: key LD_PRELOAD changes how programs load code"},
-		{"loader key allowed", document{"LD_PRELOAD": `"x"`}, nil, []string{"LD_PRELOAD"}, nil, ""},
-		{"over the limit", document{"A": big}, nil, nil, nil, "over Secrets Manager's limit of 65536"},
-		{"undeclared key", document{"A": `"x"`, "B": `"y"`}, map[string]int{"B": 3}, nil, map[string]bool{"A": true}, "line 3: key B is not declared by --only-key"},
+		{"valid", secret.Document{"A": `"x"`, "N": "1.50"}, nil, nil, nil, ""},
+		{"bad name with line", secret.Document{"bad-key": `"x"`}, map[string]int{"bad-key": 4}, nil, nil, `line 4: invalid variable name "bad-key"`},
+		{"NUL", secret.Document{"A": `"a\u0000b"`}, nil, nil, nil, "NUL"},
+		{"loader key", secret.Document{"LD_PRELOAD": `"x"`}, map[string]int{"LD_PRELOAD": 2}, nil, nil, "line 2: key LD_PRELOAD changes how programs load code"},
+		{"loader key allowed", secret.Document{"LD_PRELOAD": `"x"`}, nil, []string{"LD_PRELOAD"}, nil, ""},
+		{"over the limit", secret.Document{"A": big}, nil, nil, nil, "over Secrets Manager's limit of 65536"},
+		{"undeclared key", secret.Document{"A": `"x"`, "B": `"y"`}, map[string]int{"B": 3}, nil, map[string]bool{"A": true}, "line 3: key B is not declared by --only-key"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -47,12 +48,12 @@ func TestValidateDocument(t *testing.T) {
 
 func TestMergeDocuments(t *testing.T) {
 	t.Parallel()
-	old := document{"A": `"a"`, "B": `"b"`, "C": `"c"`}
-	file := document{"B": `"B"`, "D": `"d"`}
-	if got, want := mergeDocuments(old, file, []string{"C", "ABSENT"}, false), (document{"A": `"a"`, "B": `"B"`, "D": `"d"`}); !maps.Equal(got, want) {
+	old := secret.Document{"A": `"a"`, "B": `"b"`, "C": `"c"`}
+	file := secret.Document{"B": `"B"`, "D": `"d"`}
+	if got, want := secret.MergeDocuments(old, file, []string{"C", "ABSENT"}, false), (secret.Document{"A": `"a"`, "B": `"B"`, "D": `"d"`}); !maps.Equal(got, want) {
 		t.Errorf("merge = %v, want %v", got, want)
 	}
-	if got := mergeDocuments(old, file, nil, true); !maps.Equal(got, file) {
+	if got := secret.MergeDocuments(old, file, nil, true); !maps.Equal(got, file) {
 		t.Errorf("replace = %v, want %v", got, file)
 	}
 }
@@ -153,14 +154,14 @@ func TestChangeListKeys(t *testing.T) {
 	t.Parallel()
 	const bad = "\x1b[2JRED"
 	var b strings.Builder
-	if err := printChanges(&b, []change{{kind: "removed", key: bad}, {kind: "changed", key: "A"}}, false); err != nil {
+	if err := printChanges(&b, []secret.Change{{Kind: "removed", Key: bad}, {Kind: "changed", Key: "A"}}, false); err != nil {
 		t.Fatal(err)
 	}
 	if got, want := b.String(), "removed: \"\\x1b[2JRED\"\nchanged: A\n"; got != want {
 		t.Errorf("printChanges = %q, want %q", got, want)
 	}
-	base := current{exists: true, versionID: "1", doc: document{"A": `"1"`}}
-	now := current{exists: true, versionID: "2", doc: document{"A": `"1"`, bad: `"x"`}}
+	base := current{exists: true, versionID: "1", doc: secret.Document{"A": `"1"`}}
+	now := current{exists: true, versionID: "2", doc: secret.Document{"A": `"1"`, bad: `"x"`}}
 	if err := raceError(secretVersion{ID: "app"}, base, now); strings.ContainsRune(err.Error(), 0x1b) {
 		t.Errorf("raceError = %q: a raw control character", err)
 	}

@@ -1,4 +1,4 @@
-package main
+package secret
 
 import (
 	"bytes"
@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -15,16 +16,16 @@ import (
 
 // This file holds a secret as edit and put write it: a JSON object whose
 // every value is kept as the JSON text it was written with, so that 1.50
-// stays 1.50 and nested JSON stays as written. Like env.go, nothing here
+// stays 1.50 and nested JSON stays as written. Like parse.go, nothing here
 // does I/O and no error quotes a value.
 
-// document is a secret's JSON object: key -> the value's JSON text.
-type document map[string]string
+// Document is a secret's JSON object: key -> the value's JSON text.
+type Document map[string]string
 
-// parseDocument reads text as a JSON object, keeping each value's text. lines
+// ParseDocument reads text as a JSON object, keeping each value's text. lines
 // maps each key to the line it starts on, for messages. A syntax error or a
 // repeated key is reported by line, never with the input.
-func parseDocument(text []byte) (doc document, lines map[string]int, err error) {
+func ParseDocument(text []byte) (doc Document, lines map[string]int, err error) {
 	dec := json.NewDecoder(bytes.NewReader(text))
 	dec.UseNumber()
 	tok, err := dec.Token()
@@ -32,9 +33,9 @@ func parseDocument(text []byte) (doc document, lines map[string]int, err error) 
 		return nil, nil, syntaxError(text, dec, err)
 	}
 	if tok != json.Delim('{') {
-		return nil, nil, errNotObject
+		return nil, nil, ErrNotObject
 	}
-	doc, lines = document{}, map[string]int{}
+	doc, lines = Document{}, map[string]int{}
 	for dec.More() {
 		start := dec.InputOffset()
 		tok, err := dec.Token()
@@ -110,11 +111,11 @@ func jsonString(s string) (string, error) {
 	return strings.TrimSuffix(buf.String(), "\n"), nil
 }
 
-// stringDocument turns variables read from a dotenv file into a document of
+// StringDocument turns variables read from a dotenv file into a document of
 // JSON strings, naming the first key that cannot be one.
-func stringDocument(vars map[string]string) (document, error) {
-	doc := make(document, len(vars))
-	for _, k := range sortedKeys(vars) {
+func StringDocument(vars map[string]string) (Document, error) {
+	doc := make(Document, len(vars))
+	for _, k := range slices.Sorted(maps.Keys(vars)) {
 		s, err := jsonString(vars[k])
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", k, err)
@@ -124,9 +125,9 @@ func stringDocument(vars map[string]string) (document, error) {
 	return doc, nil
 }
 
-// values converts each value to what the entrypoint would put in the
+// Values converts each value to what the entrypoint would put in the
 // environment (convertValue's rules).
-func (d document) values() map[string]string {
+func (d Document) Values() map[string]string {
 	vals := make(map[string]string, len(d))
 	for k, raw := range d {
 		v, err := convertText(raw)
@@ -138,25 +139,25 @@ func (d document) values() map[string]string {
 	return vals
 }
 
-// stored is the text written to Secrets Manager: one compact object, keys
+// Stored is the text written to Secrets Manager: one compact object, keys
 // sorted, so the console and get-secret-value show them sorted too; each
 // value is its text as written.
-func (d document) stored() string {
+func (d Document) Stored() string {
 	return d.render("{", ",", ":", "}")
 }
 
-// pretty is the text edit opens: one key a line, sorted.
-func (d document) pretty() string {
+// Pretty is the text edit opens: one key a line, sorted.
+func (d Document) Pretty() string {
 	if len(d) == 0 {
 		return "{\n}\n"
 	}
 	return d.render("{\n  ", ",\n  ", ": ", "\n}\n")
 }
 
-func (d document) render(open, sep, colon, close string) string {
+func (d Document) render(open, sep, colon, close string) string {
 	var b strings.Builder
 	b.WriteString(open)
-	for i, k := range sortedKeys(d) {
+	for i, k := range slices.Sorted(maps.Keys(d)) {
 		if i > 0 {
 			b.WriteString(sep)
 		}
@@ -170,11 +171,11 @@ func (d document) render(open, sep, colon, close string) string {
 	return b.String()
 }
 
-// mergeDocuments is the secret put writes: file's keys over old's (or
+// MergeDocuments is the secret put writes: file's keys over old's (or
 // file alone with replace), without the deleted keys. Deleting a key that
 // is not there is no error, so a script can run twice.
-func mergeDocuments(old, file document, deleteKeys []string, replace bool) document {
-	next := document{}
+func MergeDocuments(old, file Document, deleteKeys []string, replace bool) Document {
+	next := Document{}
 	if !replace {
 		for k, raw := range old {
 			next[k] = raw
@@ -189,43 +190,43 @@ func mergeDocuments(old, file document, deleteKeys []string, replace bool) docum
 	return next
 }
 
-// change is one key that a write adds, removes or changes.
-type change struct {
-	kind     string // "added", "removed" or "changed"
-	key      string
-	old, new string // environment values, shown only with --show-values
+// Change is one key that a write adds, removes or changes.
+type Change struct {
+	Kind     string // "added", "removed" or "changed"
+	Key      string
+	Old, New string // environment values: shown only with --show-values
 }
 
-// diffDocuments lists what going from old to next changes in the
+// DiffDocuments lists what going from old to next changes in the
 // environment the entrypoint builds: added keys, then removed, then changed,
 // each sorted. A value written differently but read the same (1.50 as
 // "1.50", nested JSON respaced) is no change.
-func diffDocuments(old, next document) []change {
-	ov, nv := old.values(), next.values()
-	var added, removed, changed []change
-	for _, k := range sortedKeys(nv) {
+func DiffDocuments(old, next Document) []Change {
+	ov, nv := old.Values(), next.Values()
+	var added, removed, changed []Change
+	for _, k := range slices.Sorted(maps.Keys(nv)) {
 		o, ok := ov[k]
 		switch {
 		case !ok:
-			added = append(added, change{kind: "added", key: k, new: nv[k]})
+			added = append(added, Change{Kind: "added", Key: k, New: nv[k]})
 		case o != nv[k]:
-			changed = append(changed, change{kind: "changed", key: k, old: o, new: nv[k]})
+			changed = append(changed, Change{Kind: "changed", Key: k, Old: o, New: nv[k]})
 		}
 	}
-	for _, k := range sortedKeys(ov) {
+	for _, k := range slices.Sorted(maps.Keys(ov)) {
 		if _, ok := nv[k]; !ok {
-			removed = append(removed, change{kind: "removed", key: k, old: ov[k]})
+			removed = append(removed, Change{Kind: "removed", Key: k, Old: ov[k]})
 		}
 	}
 	return slices.Concat(added, removed, changed)
 }
 
-// settle returns next with each key whose environment value is unchanged
+// Settle returns next with each key whose environment value is unchanged
 // from old written as it was in old, so that reading a secret back (from
 // export, or from an editor that reformats) writes nothing new.
-func settle(old, next document) document {
-	ov, nv := old.values(), next.values()
-	out := make(document, len(next))
+func Settle(old, next Document) Document {
+	ov, nv := old.Values(), next.Values()
+	out := make(Document, len(next))
 	for k, raw := range next {
 		if o, ok := ov[k]; ok && o == nv[k] {
 			raw = old[k]
