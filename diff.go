@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/secretenv/secretenv/internal/dotenv"
 	"github.com/secretenv/secretenv/internal/keys"
 	"github.com/secretenv/secretenv/internal/secret"
 )
@@ -113,7 +114,7 @@ func readDiffFiles(sides []*diffSide, stdin io.Reader) error {
 		if !s.file {
 			continue
 		}
-		vars, err := readVarsFile(s.arg, "", stdin)
+		vars, err := dotenv.ReadVars(s.arg, "", stdin)
 		if err == nil {
 			err = keys.CheckNames(vars)
 			if err != nil {

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/secretenv/secretenv/internal/dotenv"
 	"github.com/secretenv/secretenv/internal/keys"
 )
 
@@ -54,7 +55,7 @@ func writeExport(w io.Writer, res mergeResult, format string) error {
 		}
 	} else {
 		line := map[string]func(name, value string) (string, error){
-			"dotenv":   dotenvLine,
+			"dotenv":   dotenv.Line,
 			"env-file": envFileLine,
 			"shell":    shellLine,
 		}[format]
@@ -115,38 +116,6 @@ func envFileLine(name, value string) (string, error) {
 // maxEnvFileLine is the longest line, without its newline, that docker's
 // --env-file reader (bufio.Scanner's default buffer) accepts.
 const maxEnvFileLine = 64<<10 - 1
-
-// dotenvLine writes one line of a Compose .env or env_file file. Compose
-// takes single-quoted values literally apart from \' (an escaped quote), so
-// they are used when the value has no quote, backslash or line break.
-// Otherwise the value is double-quoted, where Compose reads \\ \" \n \r as
-// escapes and interpolates $, so $ is written as $$ (Compose's literal
-// dollar).
-func dotenvLine(name, value string) (string, error) {
-	if !strings.ContainsAny(value, "'\\\n\r") {
-		return name + "='" + value + "'", nil
-	}
-	var b strings.Builder
-	b.WriteString(name + `="`)
-	for i := 0; i < len(value); i++ {
-		switch c := value[i]; c {
-		case '\\':
-			b.WriteString(`\\`)
-		case '"':
-			b.WriteString(`\"`)
-		case '$':
-			b.WriteString(`$$`)
-		case '\n':
-			b.WriteString(`\n`)
-		case '\r':
-			b.WriteString(`\r`)
-		default:
-			b.WriteByte(c)
-		}
-	}
-	b.WriteByte('"')
-	return b.String(), nil
-}
 
 // shellLine writes a POSIX sh assignment: inside single quotes every byte is
 // literal, so only the quote itself needs care: it is written as a closing

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/secretenv/secretenv/internal/dotenv"
 	"github.com/secretenv/secretenv/internal/keys"
 	"github.com/secretenv/secretenv/internal/secret"
 )
@@ -178,7 +179,7 @@ func TestExportDotenvRoundTrip(t *testing.T) {
 	if n := strings.Count(text, "\n"); n != len(want) {
 		t.Errorf("dotenv output has %d lines for %d variables; each variable must be one line", n, len(want))
 	}
-	got, err := parseDotenv([]byte(text))
+	got, err := dotenv.Parse([]byte(text))
 	if err != nil {
 		t.Fatalf("parsing the dotenv output: %v\n%s", err, text)
 	}
@@ -341,13 +342,13 @@ func FuzzExportPut(f *testing.F) {
 			if !keys.Valid(k) || strings.IndexByte(vals[k], 0) >= 0 || !utf8.ValidString(vals[k]) {
 				return
 			}
-			line, err := dotenvLine(k, vals[k])
+			line, err := dotenv.Line(k, vals[k])
 			if err != nil {
 				t.Fatalf("dotenvLine(%q): %v", k, err)
 			}
 			b.WriteString(line + "\n")
 		}
-		vars, err := parseDotenv([]byte(b.String()))
+		vars, err := dotenv.Parse([]byte(b.String()))
 		if err != nil {
 			t.Fatalf("export's dotenv does not read back: %v\n%s", err, b.String())
 		}

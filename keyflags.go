@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/secretenv/secretenv/internal/dotenv"
 	"github.com/secretenv/secretenv/internal/keys"
 )
 
@@ -53,7 +54,7 @@ func fileKeys(path string) ([]string, error) {
 	if path == "-" {
 		return nil, errors.New("needs a file; stdin is the command's")
 	}
-	vars, err := readVarsFile(path, "", nil)
+	vars, err := dotenv.ReadVars(path, "", nil)
 	if err != nil {
 		return nil, err // names the file and the line, never a value
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/secretenv/secretenv/internal/dotenv"
 	"github.com/secretenv/secretenv/internal/keys"
 	"github.com/secretenv/secretenv/internal/secret"
 )
@@ -62,17 +63,17 @@ func runPut(ctx context.Context, inv *invocation) error {
 	}
 	format := inv.opts.format
 	if format == "" {
-		format = formatByName(inv.opts.from)
+		format = dotenv.FormatByName(inv.opts.from)
 	}
 	if inv.opts.replace && len(file) == 0 && format == "dotenv" {
 		// Most likely a pipeline whose first command failed (sops -d ... |
 		// put --from - --replace --yes): the secret would be emptied. An
 		// empty secret on purpose is written as JSON, {}.
-		return fmt.Errorf("%s: %s holds no variables; with --replace that would remove every key; nothing written (to empty the secret on purpose, give {} with --format json)", v, displayName(inv.opts.from))
+		return fmt.Errorf("%s: %s holds no variables; with --replace that would remove every key; nothing written (to empty the secret on purpose, give {} with --format json)", v, dotenv.DisplayName(inv.opts.from))
 	}
 	for _, k := range inv.opts.deleteKeys {
 		if _, ok := file[k]; ok {
-			return fmt.Errorf("%s: %s is both in %s and given to --delete-key; keep one", v, k, displayName(inv.opts.from))
+			return fmt.Errorf("%s: %s is both in %s and given to --delete-key; keep one", v, k, dotenv.DisplayName(inv.opts.from))
 		}
 	}
 
@@ -98,20 +99,20 @@ func runPut(ctx context.Context, inv *invocation) error {
 // format "" chooses by the name as readVarsFile does (.json is JSON).
 func readDocumentFile(path, format string, stdin io.Reader) (secret.Document, error) {
 	if format == "" {
-		format = formatByName(path)
+		format = dotenv.FormatByName(path)
 	}
 	if format == "dotenv" {
-		vars, err := readVarsFile(path, format, stdin)
+		vars, err := dotenv.ReadVars(path, format, stdin)
 		if err != nil {
 			return nil, err
 		}
 		doc, err := secret.StringDocument(vars)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", displayName(path), err)
+			return nil, fmt.Errorf("%s: %w", dotenv.DisplayName(path), err)
 		}
 		return doc, nil
 	}
-	text, err := readFileText(path, stdin)
+	text, err := dotenv.ReadText(path, stdin)
 	if err != nil {
 		return nil, err
 	}
@@ -120,11 +121,11 @@ func readDocumentFile(path, format string, stdin io.Reader) (secret.Document, er
 		err = errors.New("not a JSON object of KEY: value")
 	}
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", displayName(path), err)
+		return nil, fmt.Errorf("%s: %w", dotenv.DisplayName(path), err)
 	}
 	for _, k := range sortedKeys(doc) {
 		if !keys.Valid(k) {
-			return nil, fmt.Errorf("%s: line %d: invalid variable name %s; names must match [A-Za-z_][A-Za-z0-9_]*", displayName(path), lines[k], keys.Quote(k))
+			return nil, fmt.Errorf("%s: line %d: invalid variable name %s; names must match [A-Za-z_][A-Za-z0-9_]*", dotenv.DisplayName(path), lines[k], keys.Quote(k))
 		}
 	}
 	return doc, nil

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -97,4 +98,15 @@ func TestCheckRequired(t *testing.T) {
 			}
 		})
 	}
+}
+
+// writeTestFile writes text to dir/name, private as a file of values is,
+// and returns its path.
+func writeTestFile(t *testing.T, dir, name, text string) string {
+	t.Helper()
+	path := filepath.Join(dir, name)
+	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }

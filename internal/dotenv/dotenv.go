@@ -1,4 +1,4 @@
-package main
+package dotenv
 
 import (
 	"bytes"
@@ -16,23 +16,23 @@ import (
 // or a dotenv file (.env, .env.example). Errors name the file, the line and
 // the key, never a value.
 
-// maxVarsFile bounds what readVarsFile reads: a secret holds at most 64 KiB,
+// maxVarsFile bounds what ReadVars reads: a secret holds at most 64 KiB,
 // and a template is smaller still.
 const maxVarsFile = 1 << 20
 
-// readVarsFile reads the variables of a JSON object or a dotenv file; "-"
+// ReadVars reads the variables of a JSON object or a dotenv file; "-"
 // reads stdin. format is "json", "dotenv", or "" to choose by the name:
 // .json is JSON, anything else dotenv. Keys are not validated beyond what
-// the format needs; callers apply checkVars and the key rules.
-func readVarsFile(path, format string, stdin io.Reader) (map[string]string, error) {
+// the format needs; callers apply keys.CheckNames and the key rules.
+func ReadVars(path, format string, stdin io.Reader) (map[string]string, error) {
 	switch format {
 	case "json", "dotenv":
 	case "":
-		format = formatByName(path)
+		format = FormatByName(path)
 	default:
 		return nil, fmt.Errorf("unknown file format %q; use json or dotenv", format)
 	}
-	text, err := readFileText(path, stdin)
+	text, err := ReadText(path, stdin)
 	if err != nil {
 		return nil, err
 	}
@@ -43,27 +43,27 @@ func readVarsFile(path, format string, stdin io.Reader) (map[string]string, erro
 			err = errors.New("not a JSON object of KEY: value")
 		}
 	} else {
-		vars, err = parseDotenv(text)
+		vars, err = Parse(text)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", displayName(path), err)
+		return nil, fmt.Errorf("%s: %w", DisplayName(path), err)
 	}
 	return vars, nil
 }
 
-// formatByName is the format of a file given without one: .json is JSON,
+// FormatByName is the format of a file given without one: .json is JSON,
 // anything else dotenv.
-func formatByName(path string) string {
+func FormatByName(path string) string {
 	if strings.HasSuffix(strings.ToLower(path), ".json") {
 		return "json"
 	}
 	return "dotenv"
 }
 
-// readFileText reads a file of variables, or stdin for "-", up to
+// ReadText reads a file of variables, or stdin for "-", up to
 // maxVarsFile bytes. A leading byte-order mark is dropped: it marks the
 // file's encoding and is no part of a value.
-func readFileText(path string, stdin io.Reader) ([]byte, error) {
+func ReadText(path string, stdin io.Reader) ([]byte, error) {
 	r := stdin
 	if path != "-" {
 		f, err := os.Open(path)
@@ -75,23 +75,23 @@ func readFileText(path string, stdin io.Reader) ([]byte, error) {
 	}
 	text, err := io.ReadAll(io.LimitReader(r, maxVarsFile+1))
 	if err != nil {
-		return nil, fmt.Errorf("%s: %v", displayName(path), err)
+		return nil, fmt.Errorf("%s: %v", DisplayName(path), err)
 	}
 	if len(text) > maxVarsFile {
-		return nil, fmt.Errorf("%s: larger than %d bytes; a secret holds at most 65,536", displayName(path), maxVarsFile)
+		return nil, fmt.Errorf("%s: larger than %d bytes; a secret holds at most 65,536", DisplayName(path), maxVarsFile)
 	}
 	return bytes.TrimPrefix(text, []byte("\uFEFF")), nil
 }
 
-// displayName names a file of variables in messages.
-func displayName(path string) string {
+// DisplayName names a file of variables in messages.
+func DisplayName(path string) string {
 	if path == "-" {
 		return "stdin"
 	}
 	return path
 }
 
-// parseDotenv reads a dotenv file as Docker Compose does, which is what
+// Parse reads a dotenv file as Docker Compose does, which is what
 // `export --format dotenv` writes, so that the two round-trip exactly:
 //
 //   - blank lines and lines starting with # are skipped; "export " before a
@@ -105,7 +105,7 @@ func displayName(path string) string {
 // Quoted values may span lines. Compose would interpolate any other $, so
 // such a value is refused rather than read differently from how Compose
 // reads it; write $$ or use single quotes.
-func parseDotenv(text []byte) (map[string]string, error) {
+func Parse(text []byte) (map[string]string, error) {
 	vars := map[string]string{}
 	s := strings.ReplaceAll(string(text), "\r\n", "\n")
 	for line := 1; s != ""; {
@@ -212,4 +212,36 @@ func dotenvDollars(s string) (string, error) {
 		return "", errors.New("a $ would be interpolated by Compose; write $$ or use single quotes")
 	}
 	return strings.ReplaceAll(s, "$$", "$"), nil
+}
+
+// Line writes one line of a Compose .env or env_file file. Compose
+// takes single-quoted values literally apart from \' (an escaped quote), so
+// they are used when the value has no quote, backslash or line break.
+// Otherwise the value is double-quoted, where Compose reads \\ \" \n \r as
+// escapes and interpolates $, so $ is written as $$ (Compose's literal
+// dollar).
+func Line(name, value string) (string, error) {
+	if !strings.ContainsAny(value, "'\\\n\r") {
+		return name + "='" + value + "'", nil
+	}
+	var b strings.Builder
+	b.WriteString(name + `="`)
+	for i := 0; i < len(value); i++ {
+		switch c := value[i]; c {
+		case '\\':
+			b.WriteString(`\\`)
+		case '"':
+			b.WriteString(`\"`)
+		case '$':
+			b.WriteString(`$$`)
+		case '\n':
+			b.WriteString(`\n`)
+		case '\r':
+			b.WriteString(`\r`)
+		default:
+			b.WriteByte(c)
+		}
+	}
+	b.WriteByte('"')
+	return b.String(), nil
 }

@@ -1,10 +1,11 @@
-package main
+package dotenv
 
 import (
 	"maps"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"unicode"
@@ -46,7 +47,7 @@ func TestParseDotenv(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := parseDotenv([]byte(tc.in))
+			got, err := Parse([]byte(tc.in))
 			if err != nil {
 				t.Fatalf("parseDotenv(%q): %v", tc.in, err)
 			}
@@ -79,7 +80,7 @@ func TestParseDotenvErrors(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := parseDotenv([]byte(tc.in))
+			_, err := Parse([]byte(tc.in))
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("parseDotenv(%q) = %v, want an error containing %q", tc.in, err, tc.want)
 			}
@@ -109,14 +110,14 @@ func TestDotenvRoundTrip(t *testing.T) {
 		vars["K"+strings.Repeat("_", i%3)+string(rune('A'+i%26))+strings.Repeat("X", i/26)] = b.String()
 	}
 	var file strings.Builder
-	for _, name := range sortedKeys(vars) {
-		line, err := dotenvLine(name, vars[name])
+	for _, name := range slices.Sorted(maps.Keys(vars)) {
+		line, err := Line(name, vars[name])
 		if err != nil {
 			t.Fatalf("dotenvLine(%s): %v", name, err)
 		}
 		file.WriteString(line + "\n")
 	}
-	got, err := parseDotenv([]byte(file.String()))
+	got, err := Parse([]byte(file.String()))
 	if err != nil {
 		t.Fatalf("parseDotenv of dotenvLine's output: %v", err)
 	}
@@ -149,7 +150,7 @@ func TestReadVarsFile(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := readVarsFile(tc.path, tc.format, strings.NewReader(tc.stdin))
+			got, err := ReadVars(tc.path, tc.format, strings.NewReader(tc.stdin))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -175,7 +176,7 @@ func TestReadVarsFileErrors(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := readVarsFile(tc.path, tc.format, strings.NewReader(""))
+			_, err := ReadVars(tc.path, tc.format, strings.NewReader(""))
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("readVarsFile = %v, want an error containing %q", err, tc.want)
 			}
