@@ -7,6 +7,8 @@ import (
 	"io"
 	"slices"
 	"text/tabwriter"
+
+	"github.com/secretenv/secretenv/internal/store"
 )
 
 // checkCmd fetches and validates, then prints where each name would come
@@ -52,13 +54,13 @@ func describeSource(name string, res mergeResult) string {
 	src, ok := res.Set[name]
 	switch {
 	case !ok:
-		return "environment, kept over " + describeOrigin(res.Kept[name])
-	case src.Ref && isParameterARN(src.Secret):
-		return describeOrigin(src.Secret)
+		return "environment, kept over " + store.DescribeOrigin(res.Kept[name])
+	case src.Ref && store.IsParameterARN(src.Secret):
+		return store.DescribeOrigin(src.Secret)
 	case src.Ref:
 		return "reference to " + src.Secret
 	case src.Override:
-		return describeOrigin(src.Secret) + ", replacing the environment's value (--override)"
+		return store.DescribeOrigin(src.Secret) + ", replacing the environment's value (--override)"
 	}
-	return describeOrigin(src.Secret)
+	return store.DescribeOrigin(src.Secret)
 }

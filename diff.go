@@ -13,6 +13,7 @@ import (
 	"github.com/secretenv/secretenv/internal/dotenv"
 	"github.com/secretenv/secretenv/internal/keys"
 	"github.com/secretenv/secretenv/internal/secret"
+	"github.com/secretenv/secretenv/internal/store"
 )
 
 // diffCmd compares the keys of two secrets or files, like diff(1): exit 0
@@ -43,7 +44,7 @@ type diffSide struct {
 	label   string // as the user wrote it; "stdin" for -
 	arg     string
 	file    bool
-	version secretVersion // when not a file
+	version store.SecretVersion // when not a file
 	vars    map[string]string
 }
 
@@ -97,7 +98,7 @@ func newDiffSide(arg string) (*diffSide, error) {
 	if fi, err := os.Stat(arg); err == nil && !fi.IsDir() {
 		return &diffSide{label: arg, arg: arg, file: true}, nil
 	}
-	v, key, err := parseSecretID(arg)
+	v, key, err := store.ParseSecretID(arg)
 	if err != nil {
 		return nil, fmt.Errorf("diff: no file %s, and not a secret id: %w", arg, err)
 	}
@@ -133,7 +134,7 @@ func readDiffFiles(sides []*diffSide, stdin io.Reader) error {
 // and parses them with the entrypoint's rules (a JSON object, valid names,
 // no duplicate key, no NUL), so diff sees what the app would see.
 func fetchDiffSecrets(ctx context.Context, inv *invocation, sides []*diffSide) error {
-	var versions []secretVersion
+	var versions []store.SecretVersion
 	for _, s := range sides {
 		if !s.file && (len(versions) == 0 || versions[0] != s.version) {
 			versions = append(versions, s.version)
@@ -144,13 +145,13 @@ func fetchDiffSecrets(ctx context.Context, inv *invocation, sides []*diffSide) e
 	}
 	ctx, cancel := context.WithTimeout(ctx, inv.opts.timeout)
 	defer cancel()
-	store, err := newCheckedStore(ctx, inv.opts, inv.environ, inv.log)
+	sm, err := newStore(ctx, inv)
 	if err != nil {
 		return err
 	}
-	texts, err := store.fetchAll(ctx, versions)
+	texts, err := sm.FetchAll(ctx, versions)
 	if err != nil {
-		var fe *fetchError
+		var fe *store.FetchError
 		if errors.As(err, &fe) && looksLikePath(fe.Version.ID) {
 			return fmt.Errorf("%w; no file %s exists either", err, fe.Version.ID)
 		}

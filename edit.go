@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/secretenv/secretenv/internal/secret"
+	"github.com/secretenv/secretenv/internal/store"
 )
 
 // editCmd opens a secret in the person's editor as pretty JSON, like
@@ -82,7 +83,7 @@ func withPrivateDir(fn func(dir string) error) error {
 
 // editIn writes the secret into dir, runs the editor until the text is
 // valid (reopening it on request, on a terminal), then applies it.
-func editIn(ctx context.Context, inv *invocation, store *secretStore, v secretVersion, base current, rules writeRules, dir string) error {
+func editIn(ctx context.Context, inv *invocation, store *store.SecretStore, v store.SecretVersion, base current, rules writeRules, dir string) error {
 	path := filepath.Join(dir, "secret.json")
 	text := base.doc.Pretty()
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
@@ -175,7 +176,7 @@ func editorArgv(editor, path string) []string {
 // stop signal sent to secretenv is passed to the editor's whole group
 // (sh -c and what it started), which gets editorGrace to exit before it is
 // killed. Then the terminal is taken back for the questions that follow.
-func runEditor(ctx context.Context, inv *invocation, v secretVersion, path string) error {
+func runEditor(ctx context.Context, inv *invocation, v store.SecretVersion, path string) error {
 	editor := editorCommand(inv.environ)
 	argv := editorArgv(editor, path)
 	cmd := exec.Command(argv[0], argv[1:]...)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/secretenv/secretenv/internal/keys"
 	"github.com/secretenv/secretenv/internal/secret"
+	"github.com/secretenv/secretenv/internal/store"
 )
 
 func TestMergeEnv(t *testing.T) {
@@ -265,7 +266,7 @@ func checkMerge(t *testing.T, text []byte, environ []string, vocab string, shape
 	if refErr == nil {
 		// Every reference resolves against this one secret text, as if each
 		// had fetched it.
-		texts := map[secretVersion]string{}
+		texts := map[store.SecretVersion]string{}
 		for _, r := range refs {
 			texts[r.Version] = string(text)
 		}
@@ -451,18 +452,18 @@ func errorVocabulary() string {
 		{"A=arn:aws:secretsmanager::123456789012:secret:s"},
 		{"A=arn:aws:secretsmanager:us-east-1:1:secret:s"},
 		{"A=arn:aws:secretsmanager:us-east-1:123456789012:secret:s\x01"},
-		{"A=" + arn + strings.Repeat("x", maxSecretIDLen)},
+		{"A=" + arn + strings.Repeat("x", store.MaxSecretIDLen)},
 	} {
 		_, err := findReferences(env)
 		add(err)
 	}
-	v := secretVersion{ID: "s"}
+	v := store.SecretVersion{ID: "s"}
 	refs := []reference{{Name: "A", Version: v, JSONKey: "k"}}
 	for _, text := range []string{"x", `{"j":1}`, `{"k":"\u0000"}`} {
-		_, _, err := resolveReferences(refs, map[secretVersion]string{v: text}, nil)
+		_, _, err := resolveReferences(refs, map[store.SecretVersion]string{v: text}, nil)
 		add(err)
 	}
-	_, _, err := resolveReferences([]reference{{Name: "A", Version: v}}, map[secretVersion]string{v: "\x00"}, nil)
+	_, _, err := resolveReferences([]reference{{Name: "A", Version: v}}, map[store.SecretVersion]string{v: "\x00"}, nil)
 	add(err)
 	return b.String()
 }

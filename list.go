@@ -4,21 +4,16 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
-	"time"
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
-	"github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
+	"github.com/secretenv/secretenv/internal/store"
 )
 
 // listCmd prints the secrets of a region whose names start with PREFIX,
@@ -41,10 +36,6 @@ var listCmd = &command{
 	run: runList,
 }
 
-// listPageSize is ListSecrets' MaxResults: 100 is the most the API returns
-// in one page, so the fewest round trips under the deadline.
-const listPageSize = 100
-
 // maxListPrefix is the API's limit on a filter value.
 const maxListPrefix = 512
 
@@ -65,14 +56,6 @@ func checkListPrefix(p string) error {
 	return nil
 }
 
-// listedSecret is one line of list, and one object of list --json.
-type listedSecret struct {
-	Name        string     `json:"name"`
-	ARN         string     `json:"arn"`
-	Description string     `json:"description,omitempty"`
-	LastChanged *time.Time `json:"lastChanged,omitempty"`
-}
-
 func runList(ctx context.Context, inv *invocation) error {
 	var prefix string
 	if len(inv.args) == 1 {
@@ -80,66 +63,29 @@ func runList(ctx context.Context, inv *invocation) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, inv.opts.timeout)
 	defer cancel()
-	store, err := newCheckedStore(ctx, inv.opts, inv.environ, inv.log)
+	sm, err := newStore(ctx, inv)
 	if err != nil {
 		return err
 	}
-	region := store.cfg.Region
-	if region == "" {
-		return errors.New("list: no AWS region configured; set AWS_REGION or pass --region")
-	}
-	start := time.Now()
-	secrets, err := listSecrets(ctx, store.client(region), prefix)
-	inv.log.Debug("listed secrets", "region", region, "prefix", prefix, "count", len(secrets), "duration", time.Since(start).Round(time.Millisecond), "ok", err == nil)
+	secrets, err := sm.List(ctx, prefix)
 	if err != nil {
-		return describeListError(ctx, region, inv.opts.timeout, err)
+		return err
 	}
 	if inv.opts.listJSON {
 		return writeListJSON(inv.stdout, secrets)
 	}
 	if len(secrets) == 0 {
-		_, err := fmt.Fprintf(inv.stderr, "secretenv: no secret in %s has a name starting with %s\n", region, strconv.Quote(prefix))
+		_, err := fmt.Fprintf(inv.stderr, "secretenv: no secret in %s has a name starting with %s\n", sm.ConfiguredRegion(), strconv.Quote(prefix))
 		return err
 	}
 	return writeList(inv.stdout, secrets)
-}
-
-// listSecrets reads every page of ListSecrets with a name-prefix filter and
-// returns the secrets sorted by name. The deadline on ctx bounds the pages
-// as it bounds a fetch.
-func listSecrets(ctx context.Context, client *secretsmanager.Client, prefix string) ([]listedSecret, error) {
-	in := &secretsmanager.ListSecretsInput{MaxResults: aws.Int32(listPageSize)}
-	if prefix != "" {
-		in.Filters = []types.Filter{{Key: types.FilterNameStringTypeName, Values: []string{prefix}}}
-	}
-	var out []listedSecret
-	pages := secretsmanager.NewListSecretsPaginator(client, in)
-	for pages.HasMorePages() {
-		page, err := pages.NextPage(ctx)
-		if err != nil {
-			return nil, err
-		}
-		for _, e := range page.SecretList {
-			s := listedSecret{Name: aws.ToString(e.Name), ARN: aws.ToString(e.ARN), Description: aws.ToString(e.Description), LastChanged: e.LastChangedDate}
-			if s.LastChanged == nil {
-				s.LastChanged = e.CreatedDate // a secret never changed since it was created
-			}
-			if s.LastChanged != nil {
-				t := s.LastChanged.UTC()
-				s.LastChanged = &t
-			}
-			out = append(out, s)
-		}
-	}
-	slices.SortFunc(out, func(a, b listedSecret) int { return strings.Compare(a.Name, b.Name) })
-	return out, nil
 }
 
 // writeList prints an aligned table. Names and descriptions are text that
 // anyone with write access chose: control characters, invalid UTF-8 and
 // invisible format characters (bidirectional overrides) are escaped, so a
 // description cannot move the cursor, recolour the terminal or hide text.
-func writeList(w io.Writer, secrets []listedSecret) error {
+func writeList(w io.Writer, secrets []store.ListedSecret) error {
 	var buf bytes.Buffer
 	tw := tabwriter.NewWriter(&buf, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "NAME\tLAST CHANGED\tDESCRIPTION")
@@ -157,9 +103,9 @@ func writeList(w io.Writer, secrets []listedSecret) error {
 
 // writeListJSON prints one JSON array, for scripts. JSON escapes control
 // characters itself.
-func writeListJSON(w io.Writer, secrets []listedSecret) error {
+func writeListJSON(w io.Writer, secrets []store.ListedSecret) error {
 	if secrets == nil {
-		secrets = []listedSecret{} // [] rather than null
+		secrets = []store.ListedSecret{} // [] rather than null
 	}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
@@ -191,24 +137,4 @@ func terminalSafe(s string) string {
 		i += size
 	}
 	return b.String()
-}
-
-// describeListError turns a ListSecrets failure into one line naming the
-// region, the AWS error code and what to do (awsRequest.describe).
-func describeListError(ctx context.Context, region string, timeout time.Duration, err error) error {
-	return awsRequest{
-		subject:     "ListSecrets in " + region,
-		service:     "Secrets Manager",
-		endpointVar: "AWS_ENDPOINT_URL_SECRETS_MANAGER",
-		op:          "ListSecrets",
-		region:      region,
-		timeout:     timeout,
-		codes: func(code string) string {
-			if code == "AccessDeniedException" {
-				return fmt.Sprintf("access denied (%s); listing needs secretsmanager:ListSecrets on resource *", code)
-			}
-			return ""
-		},
-		unanswered: "the request to Secrets Manager failed without an answer",
-	}.describe(ctx, err)
 }

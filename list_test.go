@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"testing"
 	"time"
+
+	"github.com/secretenv/secretenv/internal/store"
 )
 
 func TestTerminalSafe(t *testing.T) {
@@ -30,7 +32,7 @@ func TestTerminalSafe(t *testing.T) {
 func TestWriteList(t *testing.T) {
 	t.Parallel()
 	when := time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)
-	secrets := []listedSecret{
+	secrets := []store.ListedSecret{
 		{Name: "myapp/prod", ARN: "arn:aws:secretsmanager:us-east-1:123456789012:secret:myapp/prod-AbCdEf", Description: "prod\x1b[2J", LastChanged: &when},
 		{Name: "myapp/staging", ARN: "arn:aws:secretsmanager:us-east-1:123456789012:secret:myapp/staging-AbCdEf"},
 	}

@@ -11,20 +11,32 @@ import (
 
 	"github.com/secretenv/secretenv/internal/keys"
 	"github.com/secretenv/secretenv/internal/secret"
+	"github.com/secretenv/secretenv/internal/store"
 )
 
 // reference is an environment variable whose value names a secret or a
 // parameter.
 type reference struct {
 	Name    string
-	Version secretVersion
-	JSONKey string       // "" for the whole SecretString
-	Param   parameterRef // a Parameter Store reference instead, when Param.ARN != ""
+	Version store.SecretVersion
+	JSONKey string             // "" for the whole SecretString
+	Param   store.ParameterRef // a Parameter Store reference instead, when Param.ARN != ""
+}
+
+// storeConfig is the stores' share of the options.
+func storeConfig(opts options, environ []string, log *slog.Logger) store.Config {
+	return store.Config{Region: opts.region, Timeout: opts.timeout, Environ: environ, Log: log}
+}
+
+// newStore opens the Secrets Manager store for a subcommand, its settings
+// checked before any request.
+func newStore(ctx context.Context, inv *invocation) (*store.SecretStore, error) {
+	return store.NewChecked(ctx, storeConfig(inv.opts, inv.environ, inv.log))
 }
 
 // sourceID is one SECRET_ID entry: a secret, or a Parameter Store path.
 type sourceID struct {
-	Version secretVersion
+	Version store.SecretVersion
 	Path    string // "/myapp/prod" for ssm:/myapp/prod; "" for a secret
 }
 
@@ -33,11 +45,11 @@ type sourceID struct {
 // is used, and all requests share one deadline.
 func load(ctx context.Context, opts options, environ []string, log *slog.Logger) (mergeResult, error) {
 	var sources []sourceID
-	var ids []secretVersion
+	var ids []store.SecretVersion
 	var paths []string
 	for _, s := range opts.secretIDs {
-		if strings.HasPrefix(s, pathPrefix) {
-			path, err := parseParameterPath(s)
+		if strings.HasPrefix(s, store.PathPrefix) {
+			path, err := store.ParseParameterPath(s)
 			if err != nil {
 				return mergeResult{}, fmt.Errorf("SECRET_ID: %w", err)
 			}
@@ -47,10 +59,10 @@ func load(ctx context.Context, opts options, environ []string, log *slog.Logger)
 			}
 			continue
 		}
-		if isWellFormedParameterARN(s) {
+		if store.IsWellFormedParameterARN(s) {
 			return mergeResult{}, fmt.Errorf("SECRET_ID: %s is a Parameter Store parameter; set it as the value of the variable it is for (NAME=%s), or load its path with ssm:/PATH", s, s)
 		}
-		v, key, err := parseSecretID(s)
+		v, key, err := store.ParseSecretID(s)
 		if err != nil {
 			return mergeResult{}, fmt.Errorf("SECRET_ID: %w", err)
 		}
@@ -85,19 +97,19 @@ func load(ctx context.Context, opts options, environ []string, log *slog.Logger)
 
 	ctx, cancel := context.WithTimeout(ctx, opts.timeout)
 	defer cancel()
-	store, err := newCheckedStore(ctx, opts, environ, log)
+	sm, err := store.NewChecked(ctx, storeConfig(opts, environ, log))
 	if err != nil {
 		return mergeResult{}, err
 	}
 	paramRefs := parameterRefs(refs)
-	var params *parameterStore
+	var params *store.ParameterStore
 	if len(paramRefs) > 0 || len(paths) > 0 {
-		params = newParameterStore(store)
-		if err := params.checkSetup(environ); err != nil {
+		params = store.NewParameterStore(sm)
+		if err := params.CheckSetup(environ); err != nil {
 			return mergeResult{}, err
 		}
 	}
-	texts, vals, err := fetchSources(ctx, store, params, distinct(ids, refs), paramRefs, paths)
+	texts, vals, err := fetchSources(ctx, sm, params, distinct(ids, refs), paramRefs, paths)
 	if err != nil {
 		return mergeResult{}, nameReferences(err, refs)
 	}
@@ -108,8 +120,8 @@ func load(ctx context.Context, opts options, environ []string, log *slog.Logger)
 		var err error
 		id := src.Version.String()
 		if src.Path != "" {
-			id = pathPrefix + src.Path
-			vars, err = pathVars(src.Path, vals.byPath[src.Path])
+			id = store.PathPrefix + src.Path
+			vars, err = store.PathVars(src.Path, vals.ByPath[src.Path])
 		} else {
 			vars, err = secret.Parse([]byte(texts[src.Version]))
 		}
@@ -127,7 +139,7 @@ func load(ctx context.Context, opts options, environ []string, log *slog.Logger)
 		}
 		layers = append(layers, layer{ID: id, Vars: vars})
 	}
-	refVals, refSecret, err := resolveReferences(refs, texts, vals.byARN)
+	refVals, refSecret, err := resolveReferences(refs, texts, vals.ByARN)
 	if err != nil {
 		return mergeResult{}, err
 	}
@@ -156,18 +168,18 @@ func findReferences(environ []string) ([]reference, error) {
 			continue
 		}
 		seen[name] = true
-		if notReferences[name] || !isReference(value) {
+		if notReferences[name] || !store.IsReference(value) {
 			continue
 		}
-		if isParameterARN(value) {
-			p, err := parseParameterARN(value)
+		if store.IsParameterARN(value) {
+			p, err := store.ParseParameterARN(value)
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w; or pass --no-references to keep the value as it is", name, err)
 			}
 			refs = append(refs, reference{Name: name, Param: p})
 			continue
 		}
-		v, key, err := parseSecretID(value)
+		v, key, err := store.ParseSecretID(value)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w; or pass --no-references to keep the value as it is", name, err)
 		}
@@ -178,8 +190,8 @@ func findReferences(environ []string) ([]reference, error) {
 
 // distinct lists each secret version once, so twenty variables that
 // reference one secret cost one request.
-func distinct(ids []secretVersion, refs []reference) []secretVersion {
-	var out []secretVersion
+func distinct(ids []store.SecretVersion, refs []reference) []store.SecretVersion {
+	var out []store.SecretVersion
 	for _, v := range ids {
 		if !slices.Contains(out, v) {
 			out = append(out, v)
@@ -197,12 +209,12 @@ func distinct(ids []secretVersion, refs []reference) []secretVersion {
 // secret or the parameters that failed, so the user knows which setting to
 // fix.
 func nameReferences(err error, refs []reference) error {
-	var many fetchErrors
+	var many store.FetchErrors
 	if errors.As(err, &many) {
 		return &namedFetchErrors{many, refs}
 	}
-	var fe *fetchError
-	var mp *missingParametersError
+	var fe *store.FetchError
+	var mp *store.MissingParametersError
 	var list string
 	switch {
 	case errors.As(err, &fe):
@@ -217,7 +229,7 @@ func nameReferences(err error, refs []reference) error {
 }
 
 // referencing lists the variables in refs that reference v, or "".
-func referencing(v secretVersion, refs []reference) string {
+func referencing(v store.SecretVersion, refs []reference) string {
 	var names []string
 	for _, r := range refs {
 		if r.Param.ARN == "" && r.Version == v {
@@ -251,21 +263,23 @@ func nameList(names []string) string {
 
 // namedFetchErrors is fetchErrors with each secret's referencing variables.
 type namedFetchErrors struct {
-	errs fetchErrors
+	errs store.FetchErrors
 	refs []reference
 }
 
-func (e *namedFetchErrors) Error() string { return e.errs.describe(e.refs) }
+func (e *namedFetchErrors) Error() string {
+	return e.errs.Describe(func(v store.SecretVersion) string { return referencing(v, e.refs) })
+}
 func (e *namedFetchErrors) Unwrap() error { return e.errs }
 
 // resolveReferences picks each reference's value out of its fetched secret
 // (the whole text, or one key of a JSON object converted as SECRET_ID keys
 // are) or parameter (its value as it is; a StringList's is its
 // comma-separated text).
-func resolveReferences(refs []reference, texts map[secretVersion]string, params map[string]string) (vals, from map[string]string, err error) {
+func resolveReferences(refs []reference, texts map[store.SecretVersion]string, params map[string]string) (vals, from map[string]string, err error) {
 	vals = make(map[string]string, len(refs))
 	from = make(map[string]string, len(refs))
-	parsed := map[secretVersion]map[string]string{}
+	parsed := map[store.SecretVersion]map[string]string{}
 	for _, r := range refs {
 		if r.Param.ARN != "" {
 			if strings.IndexByte(params[r.Param.ARN], 0) >= 0 {
@@ -303,24 +317,24 @@ func resolveReferences(refs []reference, texts map[secretVersion]string, params 
 // under ctx's one deadline. A failure among the secrets is reported before
 // one among the parameters. params is nil when no parameter is named, and
 // then nothing of SSM is set up.
-func fetchSources(ctx context.Context, store *secretStore, params *parameterStore, versions []secretVersion, refs []parameterRef, paths []string) (map[secretVersion]string, parameterValues, error) {
+func fetchSources(ctx context.Context, sm *store.SecretStore, params *store.ParameterStore, versions []store.SecretVersion, refs []store.ParameterRef, paths []string) (map[store.SecretVersion]string, store.ParameterValues, error) {
 	if params == nil {
-		texts, err := store.fetchAll(ctx, versions)
-		return texts, parameterValues{}, err
+		texts, err := sm.FetchAll(ctx, versions)
+		return texts, store.ParameterValues{}, err
 	}
-	var texts map[secretVersion]string
+	var texts map[store.SecretVersion]string
 	var smErr error
 	var wg sync.WaitGroup
 	if len(versions) > 0 {
-		wg.Go(func() { texts, smErr = store.fetchAll(ctx, versions) })
+		wg.Go(func() { texts, smErr = sm.FetchAll(ctx, versions) })
 	}
-	vals, ssmErr := params.fetchAll(ctx, refs, paths)
+	vals, ssmErr := params.FetchAll(ctx, refs, paths)
 	wg.Wait()
 	if smErr != nil {
-		return nil, parameterValues{}, smErr
+		return nil, store.ParameterValues{}, smErr
 	}
 	if ssmErr != nil {
-		return nil, parameterValues{}, ssmErr
+		return nil, store.ParameterValues{}, ssmErr
 	}
 	return texts, vals, nil
 }
@@ -353,4 +367,16 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	slices.Sort(keys)
 	return keys
+}
+
+// parameterRefs returns the distinct parameters the references name, in
+// order.
+func parameterRefs(refs []reference) []store.ParameterRef {
+	var out []store.ParameterRef
+	for _, r := range refs {
+		if r.Param.ARN != "" && !slices.Contains(out, r.Param) {
+			out = append(out, r.Param)
+		}
+	}
+	return out
 }

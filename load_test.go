@@ -10,11 +10,16 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/secretenv/secretenv/internal/store"
 )
+
+// testARN is a well-formed secret ARN, as internal/store's tests have it.
+const testARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf"
 
 func TestFindReferences(t *testing.T) {
 	t.Parallel()
-	db := secretVersion{ID: testARN, Region: "us-east-1"}
+	db := store.SecretVersion{ID: testARN, Region: "us-east-1"}
 	tests := []struct {
 		name    string
 		environ []string
@@ -27,7 +32,7 @@ func TestFindReferences(t *testing.T) {
 			[]reference{
 				{Name: "Z", Version: db},
 				{Name: "A", Version: db, JSONKey: "password"},
-				{Name: "B", Version: secretVersion{ID: testARN, Region: "us-east-1", Stage: "AWSPREVIOUS"}},
+				{Name: "B", Version: store.SecretVersion{ID: testARN, Region: "us-east-1", Stage: "AWSPREVIOUS"}},
 			},
 		},
 		{"ARN in the middle of text is not a reference", []string{"A=see " + testARN, "B=x" + testARN}, nil},
@@ -74,25 +79,25 @@ func TestFindReferencesErrors(t *testing.T) {
 
 func TestDistinct(t *testing.T) {
 	t.Parallel()
-	a := secretVersion{ID: "a"}
-	aPrev := secretVersion{ID: "a", Stage: "AWSPREVIOUS"}
-	b := secretVersion{ID: testARN, Region: "us-east-1"}
+	a := store.SecretVersion{ID: "a"}
+	aPrev := store.SecretVersion{ID: "a", Stage: "AWSPREVIOUS"}
+	b := store.SecretVersion{ID: testARN, Region: "us-east-1"}
 	var refs []reference
 	for i := range 20 {
 		refs = append(refs, reference{Name: fmt.Sprintf("V%d", i), Version: b, JSONKey: fmt.Sprint(i)})
 	}
 	refs = append(refs, reference{Name: "P", Version: aPrev}, reference{Name: "Q", Version: a})
-	got := distinct([]secretVersion{a, a}, refs)
-	if want := []secretVersion{a, b, aPrev}; !slices.Equal(got, want) {
+	got := distinct([]store.SecretVersion{a, a}, refs)
+	if want := []store.SecretVersion{a, b, aPrev}; !slices.Equal(got, want) {
 		t.Errorf("distinct = %+v, want %+v", got, want)
 	}
 }
 
 func TestResolveReferences(t *testing.T) {
 	t.Parallel()
-	obj := secretVersion{ID: "obj"}
-	plain := secretVersion{ID: "plain"}
-	texts := map[secretVersion]string{
+	obj := store.SecretVersion{ID: "obj"}
+	plain := store.SecretVersion{ID: "plain"}
+	texts := map[store.SecretVersion]string{
 		obj:   `{"password":"hunter2","port":5432,"ratio":1.50,"tls":{"ca":"x"},"none":null}`,
 		plain: "-----BEGIN KEY-----\nabc=\n-----END KEY-----\n",
 	}
@@ -125,7 +130,7 @@ func TestResolveReferences(t *testing.T) {
 func TestResolveReferencesErrors(t *testing.T) {
 	t.Parallel()
 	const canary = "Zq7Canary"
-	v := secretVersion{ID: "app", Stage: "AWSPREVIOUS"}
+	v := store.SecretVersion{ID: "app", Stage: "AWSPREVIOUS"}
 	tests := []struct {
 		name string
 		ref  reference
@@ -141,7 +146,7 @@ func TestResolveReferencesErrors(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			_, _, err := resolveReferences([]reference{tc.ref}, map[secretVersion]string{v: tc.text}, nil)
+			_, _, err := resolveReferences([]reference{tc.ref}, map[store.SecretVersion]string{v: tc.text}, nil)
 			if err == nil {
 				t.Fatal("resolveReferences succeeded, want an error")
 			}
@@ -157,10 +162,10 @@ func TestResolveReferencesErrors(t *testing.T) {
 
 func TestNameReferences(t *testing.T) {
 	t.Parallel()
-	bad := secretVersion{ID: "db", Stage: "blue"}
-	other := secretVersion{ID: "other"}
+	bad := store.SecretVersion{ID: "db", Stage: "blue"}
+	other := store.SecretVersion{ID: "other"}
 	cause := errors.New("db (blue): secret or version not found")
-	fe := &fetchError{Version: bad, err: cause}
+	fe := &store.FetchError{Version: bad, Err: cause}
 	var many []reference
 	for _, n := range []string{"A", "B", "C", "D", "E"} {
 		many = append(many, reference{Name: n, Version: bad})
@@ -195,10 +200,10 @@ func TestNameReferences(t *testing.T) {
 // variables that reference it, and the first error.
 func TestNameReferencesSeveral(t *testing.T) {
 	t.Parallel()
-	var many fetchErrors
+	var many store.FetchErrors
 	for i := range 7 {
-		v := secretVersion{ID: fmt.Sprintf("s%d", i)}
-		many = append(many, &fetchError{Version: v, err: fmt.Errorf("%s: secret not found", v)})
+		v := store.SecretVersion{ID: fmt.Sprintf("s%d", i)}
+		many = append(many, &store.FetchError{Version: v, Err: fmt.Errorf("%s: secret not found", v)})
 	}
 	refs := []reference{{Name: "DB", Version: many[1].Version}, {Name: "DB2", Version: many[1].Version}, {Name: "LATE", Version: many[6].Version}}
 	tests := []struct {

@@ -18,8 +18,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/secretenv/secretenv/internal/store"
 )
 
 // --watch: instead of exec, secretenv starts the command as a child, polls
@@ -182,11 +181,11 @@ func startWatch(ctx context.Context, opts options, environ, argv []string, log *
 	targets, malformed := pollTargets(opts, environ)
 	p := &poller{opts: opts, environ: environ, argv: argv, log: log, stderr: stderr, secrets: targets}
 	if len(p.secrets) > 0 && !malformed {
-		store, err := newCheckedStore(ctx, opts, environ, log)
+		sm, err := store.NewChecked(ctx, storeConfig(opts, environ, log))
 		if err != nil {
 			return nil, mergeResult{}, err
 		}
-		p.store = store
+		p.store = sm
 		if p.seen, err = p.describe(ctx); err != nil {
 			return nil, mergeResult{}, err
 		}
@@ -225,13 +224,13 @@ type stageKey struct{ ID, Region, Stage string }
 // those are read again only when a secret's change reloads everything.
 // malformed reports an entry that load will refuse.
 func pollTargets(opts options, environ []string) (targets []polledSecret, malformed bool) {
-	var versions []secretVersion
+	var versions []store.SecretVersion
 	for _, s := range opts.secretIDs {
-		if strings.HasPrefix(s, pathPrefix) {
+		if strings.HasPrefix(s, store.PathPrefix) {
 			continue
 		}
-		v, _, err := parseSecretID(s)
-		if err != nil || isWellFormedParameterARN(s) {
+		v, _, err := store.ParseSecretID(s)
+		if err != nil || store.IsWellFormedParameterARN(s) {
 			malformed = true
 			continue
 		}
@@ -274,7 +273,7 @@ type poller struct {
 	argv    []string
 	log     *slog.Logger
 	stderr  io.Writer
-	store   *secretStore
+	store   *store.SecretStore
 	secrets []polledSecret
 
 	seen map[stageKey]string // the version id of each stage in use
@@ -373,7 +372,7 @@ func (p *poller) poll(ctx context.Context) (change *envChange, ok bool) {
 	}
 	if err != nil {
 		p.logf("new version not used: %v; the command keeps running with the previous values, retrying at the next poll", err)
-		var fe *fetchError
+		var fe *store.FetchError
 		return nil, !errors.As(err, &fe)
 	}
 	p.seen = seen
@@ -395,54 +394,15 @@ func (p *poller) logf(format string, a ...any) {
 func (p *poller) describe(ctx context.Context) (map[stageKey]string, error) {
 	seen := make(map[stageKey]string)
 	for _, sec := range p.secrets {
-		v := secretVersion{ID: sec.ID, Region: sec.Region}
-		region := p.store.region(v)
-		if region == "" {
-			return nil, fmt.Errorf("%s: no AWS region configured; set AWS_REGION or pass --region (or give the secret as a full ARN)", v)
-		}
-		start := time.Now()
-		var tr requestTrace
-		out, err := p.store.client(region).DescribeSecret(ctx, &secretsmanager.DescribeSecretInput{SecretId: aws.String(sec.ID)}, func(o *secretsmanager.Options) {
-			o.APIOptions = append(o.APIOptions, traceAttempts(&tr))
-		})
-		took := time.Since(start).Round(time.Millisecond)
+		versions, err := p.store.StageVersions(ctx, store.SecretVersion{ID: sec.ID, Region: sec.Region}, sec.Stages)
 		if err != nil {
-			p.log.Debug("polled secret", "secret", sec.ID, "region", region, "endpoint", tr.endpoint, "duration", took, "attempts", tr.attempts, "outcome", "failed")
-			return nil, describePollError(ctx, v, region, p.opts.timeout, tr, withLastError(ctx, err, tr))
+			return nil, err
 		}
 		for _, stage := range sec.Stages {
-			id := versionOfStage(out.VersionIdsToStages, stage)
-			seen[stageKey{sec.ID, sec.Region, stage}] = id
-			p.log.Debug("polled secret", "secret", sec.ID, "region", region, "stage", stage, "version", id, "duration", took, "attempts", tr.attempts, "outcome", "ok")
+			seen[stageKey{sec.ID, sec.Region, stage}] = versions[stage]
 		}
 	}
 	return seen, nil
-}
-
-// describePollError is describeFetchError for DescribeSecret, whose denial
-// needs its own permission named.
-func describePollError(ctx context.Context, v secretVersion, region string, timeout time.Duration, tr requestTrace, err error) error {
-	r := getSecretValueRequest(v, region, timeout, &tr)
-	r.op = "DescribeSecret"
-	secretCodes := r.codes
-	r.codes = func(code string) string {
-		if code == "AccessDeniedException" {
-			return "access denied (AccessDeniedException); --watch needs secretsmanager:DescribeSecret on this secret"
-		}
-		return secretCodes(code)
-	}
-	return r.describe(ctx, err)
-}
-
-// versionOfStage returns the version id that carries stage, or "" if none
-// does (load then reports the missing stage).
-func versionOfStage(versions map[string][]string, stage string) string {
-	for id, stages := range versions {
-		if slices.Contains(stages, stage) {
-			return id
-		}
-	}
-	return ""
 }
 
 // changedSecrets lists, sorted, the secrets with a stage whose version id

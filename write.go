@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
 	"flag"
 	"fmt"
@@ -12,11 +11,9 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
-	"github.com/aws/smithy-go"
 	"github.com/secretenv/secretenv/internal/keys"
 	"github.com/secretenv/secretenv/internal/secret"
+	"github.com/secretenv/secretenv/internal/store"
 )
 
 // This file is the write path that edit and put share: validate with the
@@ -40,19 +37,19 @@ func addWriteFlags(fs *flag.FlagSet, o *options) {
 
 // writeTarget parses the one secret id a writing command takes. Writes go
 // to the current version, so the ECS fields are refused.
-func writeTarget(cmd string, args []string) (secretVersion, error) {
+func writeTarget(cmd string, args []string) (store.SecretVersion, error) {
 	if len(args) != 1 {
-		return secretVersion{}, usageError("%s takes one secret id, got %d arguments", cmd, len(args))
+		return store.SecretVersion{}, usageError("%s takes one secret id, got %d arguments", cmd, len(args))
 	}
-	if strings.HasPrefix(args[0], pathPrefix) || isParameterARN(args[0]) {
-		return secretVersion{}, usageError("%s writes Secrets Manager secrets; %s is in Parameter Store (use aws ssm put-parameter)", cmd, args[0])
+	if strings.HasPrefix(args[0], store.PathPrefix) || store.IsParameterARN(args[0]) {
+		return store.SecretVersion{}, usageError("%s writes Secrets Manager secrets; %s is in Parameter Store (use aws ssm put-parameter)", cmd, args[0])
 	}
-	v, key, err := parseSecretID(args[0])
+	v, key, err := store.ParseSecretID(args[0])
 	if err != nil {
-		return secretVersion{}, usageError("%s: %v", cmd, err)
+		return store.SecretVersion{}, usageError("%s: %v", cmd, err)
 	}
 	if key != "" || v.Stage != "" || v.VersionID != "" {
-		return secretVersion{}, usageError("%s writes the current version of a whole secret; remove the json-key and version fields from %s", cmd, args[0])
+		return store.SecretVersion{}, usageError("%s writes the current version of a whole secret; remove the json-key and version fields from %s", cmd, args[0])
 	}
 	return v, nil
 }
@@ -69,34 +66,20 @@ type current struct {
 
 // readCurrent reads the secret's current value and VersionId. A secret that
 // does not exist reads as an empty object, to be created on write.
-func readCurrent(ctx context.Context, store *secretStore, v secretVersion) (current, error) {
-	region := store.region(v)
-	if region == "" {
-		return current{}, fmt.Errorf("%s: no AWS region configured; set AWS_REGION or pass --region (or give the secret as a full ARN)", v)
-	}
-	var tr requestTrace
-	out, err := store.client(region).GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String(v.ID)}, callOptions(&tr, false))
-	store.log.Debug("read secret", "secret", v.String(), "region", region, "endpoint", tr.endpoint, "attempts", tr.attempts, "ok", err == nil)
+func readCurrent(ctx context.Context, sm *store.SecretStore, v store.SecretVersion) (current, error) {
+	s, err := sm.ReadCurrent(ctx, v)
 	if err != nil {
-		if apiCode(err) == "ResourceNotFoundException" && !late(ctx) {
-			// Also the answer for a secret that exists without a value
-			// (CreateSecret without SecretString, as Terraform's
-			// aws_secretsmanager_secret leaves it): CreateSecret would then
-			// fail with ResourceExistsException on every run, while
-			// PutSecretValue gives it its first version. DescribeSecret
-			// tells them apart; if it fails, the secret is taken as missing.
-			_, derr := store.client(region).DescribeSecret(ctx, &secretsmanager.DescribeSecretInput{SecretId: aws.String(v.ID)}, callOptions(&tr, false))
-			store.log.Debug("describe secret", "secret", v.String(), "region", region, "ok", derr == nil)
-			return current{exists: derr == nil, doc: secret.Document{}}, nil
-		}
-		return current{}, describeFetchError(ctx, v, region, store.timeout, tr, withLastError(ctx, err, tr))
+		return current{}, err
 	}
-	cur := current{exists: true, versionID: aws.ToString(out.VersionId), doc: secret.Document{}}
-	if out.SecretString == nil {
+	cur := current{exists: s.Exists, versionID: s.VersionID, doc: secret.Document{}}
+	if !s.Exists || s.Versionless {
+		return cur, nil
+	}
+	if s.Binary {
 		cur.unreadable = fmt.Errorf("%s: the secret has only SecretBinary, not JSON text", v)
 		return cur, nil
 	}
-	doc, _, err := secret.ParseDocument([]byte(*out.SecretString))
+	doc, _, err := secret.ParseDocument([]byte(s.Text))
 	switch {
 	case errors.Is(err, secret.ErrNotObject):
 		cur.unreadable = fmt.Errorf("%s: the stored secret is not a JSON object of KEY: value", v)
@@ -111,14 +94,14 @@ func readCurrent(ctx context.Context, store *secretStore, v secretVersion) (curr
 // readForWrite opens the store, checks the AWS settings and reads the
 // secret's current version, under one deadline. A stop signal that ended
 // it makes its error the 128+N exit.
-func readForWrite(ctx context.Context, inv *invocation, v secretVersion) (*secretStore, current, error) {
+func readForWrite(ctx context.Context, inv *invocation, v store.SecretVersion) (*store.SecretStore, current, error) {
 	readCtx, cancel := context.WithTimeout(ctx, inv.opts.timeout)
 	defer cancel()
-	store, err := newCheckedStore(readCtx, inv.opts, inv.environ, inv.log)
+	sm, err := newStore(readCtx, inv)
 	if err != nil {
 		return nil, current{}, signalled(ctx, err)
 	}
-	base, err := readCurrent(readCtx, store, v)
+	base, err := readCurrent(readCtx, sm, v)
 	if err != nil {
 		return nil, current{}, signalled(ctx, err)
 	}
@@ -127,29 +110,13 @@ func readForWrite(ctx context.Context, inv *invocation, v secretVersion) (*secre
 	switch {
 	case base.exists:
 	case strings.HasPrefix(v.ID, "arn:"): // CreateSecret takes a name
-		return nil, current{}, fmt.Errorf("%s: secret not found in region %s; to create it, give its name, not an ARN", v, store.region(v))
-	case !validSecretName(v.ID): // such as name::AWSPREVIOUS, a version stage after a name
-		return nil, current{}, fmt.Errorf("%s: secret not found in region %s, and a new secret's name holds only letters, digits and /_+=.@-", v, store.region(v))
+		return nil, current{}, fmt.Errorf("%s: secret not found in region %s; to create it, give its name, not an ARN", v, sm.Region(v))
+	case !store.ValidSecretName(v.ID): // such as name::AWSPREVIOUS, a version stage after a name
+		return nil, current{}, fmt.Errorf("%s: secret not found in region %s, and a new secret's name holds only letters, digits and /_+=.@-", v, sm.Region(v))
 	}
-	return store, base, nil
+	return sm, base, nil
 }
 
-// validSecretName reports whether CreateSecret accepts name: ASCII letters,
-// digits and /_+=.@-, at most 512 characters.
-func validSecretName(name string) bool {
-	if len(name) > 512 {
-		return false
-	}
-	for _, r := range name {
-		if !('a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9' || strings.ContainsRune("/_+=.@-", r)) {
-			return false
-		}
-	}
-	return true
-}
-
-// readable refuses a stored secret that is not a JSON object; put
-// --replace, which does not need it, writes over it instead.
 func (c current) readable() error {
 	if c.unreadable != nil {
 		return fmt.Errorf("%w; replace it whole with put --replace", c.unreadable)
@@ -337,50 +304,20 @@ func confirm(ctx context.Context, inv *invocation, id string, n int) error {
 // commit writes next as the secret's new current version, unless someone
 // else wrote a version since base was read. It has a deadline of its own:
 // the time a person spent in the editor or at the question is not AWS's.
-func commit(ctx context.Context, inv *invocation, store *secretStore, v secretVersion, base current, next secret.Document) (string, error) {
+func commit(ctx context.Context, inv *invocation, sm *store.SecretStore, v store.SecretVersion, base current, next secret.Document) (string, error) {
 	ctx, cancel := context.WithTimeout(ctx, inv.opts.timeout)
 	defer cancel()
-	now, err := readCurrent(ctx, store, v)
+	now, err := readCurrent(ctx, sm, v)
 	if err != nil {
 		return "", err
 	}
 	if now.exists != base.exists || now.versionID != base.versionID {
 		return "", raceError(v, base, now)
 	}
-	token, err := newRequestToken()
-	if err != nil {
-		return "", err
-	}
-	region := store.region(v)
-	client := store.client(region)
-	stored := next.Stored()
-	// The same ClientRequestToken on every attempt: a retry of a request
-	// that did reach Secrets Manager is then recognised, not a new version.
 	if !now.exists {
-		in := &secretsmanager.CreateSecretInput{Name: aws.String(v.ID), SecretString: aws.String(stored), ClientRequestToken: aws.String(token)}
-		if inv.opts.kmsKeyID != "" {
-			in.KmsKeyId = aws.String(inv.opts.kmsKeyID)
-		}
-		if inv.opts.description != "" {
-			in.Description = aws.String(inv.opts.description)
-		}
-		var tr requestTrace
-		out, err := client.CreateSecret(ctx, in, callOptions(&tr, true))
-		store.log.Debug("created secret", "secret", v.String(), "region", region, "attempts", tr.attempts, "ok", err == nil)
-		if err != nil {
-			return "", describeWriteError(ctx, store, v, region, "CreateSecret", tr, withLastError(ctx, err, tr))
-		}
-		return aws.ToString(out.VersionId), nil
+		return sm.Create(ctx, v, next.Stored(), inv.opts.kmsKeyID, inv.opts.description)
 	}
-	var tr requestTrace
-	out, err := client.PutSecretValue(ctx, &secretsmanager.PutSecretValueInput{
-		SecretId: aws.String(v.ID), SecretString: aws.String(stored), ClientRequestToken: aws.String(token),
-	}, callOptions(&tr, true))
-	store.log.Debug("put secret value", "secret", v.String(), "region", region, "attempts", tr.attempts, "ok", err == nil)
-	if err != nil {
-		return "", describeWriteError(ctx, store, v, region, "PutSecretValue", tr, withLastError(ctx, err, tr))
-	}
-	return aws.ToString(out.VersionId), nil
+	return sm.Put(ctx, v, next.Stored())
 }
 
 // prepare settles next against base and validates it, returning what to
@@ -394,7 +331,7 @@ func prepare(base current, next secret.Document, lines map[string]int, rules wri
 }
 
 // apply shows the changes, asks, and writes. dryRun stops after the list.
-func apply(ctx context.Context, inv *invocation, store *secretStore, v secretVersion, base current, next secret.Document, changes []secret.Change, dryRun bool) error {
+func apply(ctx context.Context, inv *invocation, sm *store.SecretStore, v store.SecretVersion, base current, next secret.Document, changes []secret.Change, dryRun bool) error {
 	if base.exists && (inv.opts.kmsKeyID != "" || inv.opts.description != "") {
 		// A note, not an error: a script that creates if missing runs twice.
 		fmt.Fprintf(inv.stderr, "secretenv: %s exists, so --kms-key-id and --description are not used (they apply when a secret is created); change them with aws secretsmanager update-secret\n", v)
@@ -426,7 +363,7 @@ func apply(ctx context.Context, inv *invocation, store *secretStore, v secretVer
 	if !base.exists {
 		verb = "created the secret with"
 	}
-	version, err := commit(ctx, inv, store, v, base, next)
+	version, err := commit(ctx, inv, sm, v, base, next)
 	if err != nil {
 		return err
 	}
@@ -434,30 +371,9 @@ func apply(ctx context.Context, inv *invocation, store *secretStore, v secretVer
 	return err
 }
 
-// callOptions traces a call's attempts into tr; a write also stops
-// retrying LimitExceededException.
-func callOptions(tr *requestTrace, write bool) func(*secretsmanager.Options) {
-	return func(o *secretsmanager.Options) {
-		o.APIOptions = append(o.APIOptions, traceAttempts(tr))
-		if write {
-			o.Retryer = writeRetryer{o.Retryer}
-		}
-	}
-}
-
-// writeRetryer retries what reads retry except LimitExceededException,
-// which the SDK counts as throttling but which for a write means a
-// Secrets Manager quota (such as versions of one secret) that no retry
-// frees: the person should hear it now, not at the deadline.
-type writeRetryer struct{ aws.Retryer }
-
-func (r writeRetryer) IsErrorRetryable(err error) bool {
-	return apiCode(err) != "LimitExceededException" && r.Retryer.IsErrorRetryable(err)
-}
-
 // raceError says that someone else wrote the secret after it was read, and
 // which keys they changed (names only).
-func raceError(v secretVersion, base, now current) error {
+func raceError(v store.SecretVersion, base, now current) error {
 	const what = "nothing written; run the command again to start from their version"
 	if !base.exists {
 		return fmt.Errorf("%s: someone else created the secret since it was read; %s", v, what)
@@ -477,61 +393,6 @@ func raceError(v secretVersion, base, now current) error {
 		which = "key " + strings.Join(keys, ", ")
 	}
 	return fmt.Errorf("%s: someone else wrote a new version since it was read (they changed %s); %s", v, which, what)
-}
-
-// newRequestToken is a random (version 4) UUID for ClientRequestToken,
-// which Secrets Manager also uses as the new VersionId.
-func newRequestToken() (string, error) {
-	var b [16]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		return "", fmt.Errorf("cannot generate a request token: %v", err)
-	}
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16]), nil
-}
-
-// describeWriteError turns an error from op (PutSecretValue, CreateSecret)
-// into one line naming the AWS error code and what to do; the codes that
-// reading shares are left to GetSecretValue's description. Never the SDK's
-// message, which can quote the request.
-func describeWriteError(ctx context.Context, store *secretStore, v secretVersion, region, op string, tr requestTrace, err error) error {
-	req := getSecretValueRequest(v, region, store.timeout, &tr)
-	code := apiCode(err)
-	if late(ctx) {
-		code = ""
-	}
-	if text := describeWriteCode(code, op); text != "" {
-		return fmt.Errorf("%s: %s", v, text)
-	}
-	if late(ctx) && tr.attempts > 0 {
-		// A request sent may have been carried out: a second run would then
-		// find the version changed and name the keys "someone else" changed.
-		return fmt.Errorf("%w; the %s may have reached Secrets Manager, so check the secret's current version before running again", req.describe(ctx, err), op)
-	}
-	if code == "" && errors.As(err, new(*smithy.DeserializationError)) {
-		return fmt.Errorf("%s; the write may have happened, so check the secret's versions before trying again", req.invalidResponse(op))
-	}
-	return req.describe(ctx, err)
-}
-
-// describeWriteCode explains the error codes of a write, or returns "".
-func describeWriteCode(code, op string) string {
-	switch code {
-	case "AccessDeniedException":
-		return fmt.Sprintf("access denied to %s (%s); the role needs secretsmanager:%s on this secret, and kms:GenerateDataKey and kms:Encrypt on a customer KMS key (examples/iam-policy-maintainer.json)", op, code, op)
-	case "ResourceExistsException":
-		return fmt.Sprintf("someone else created the secret at the same moment (%s); nothing written; run the command again", code)
-	case "EncryptionFailure":
-		return fmt.Sprintf("cannot encrypt the secret (%s); check the KMS key (--kms-key-id) is enabled and the role may use it", code)
-	case "LimitExceededException":
-		return fmt.Sprintf("Secrets Manager refused the write (%s): too many versions or secrets; retry in a while", code)
-	case "InvalidRequestException":
-		return fmt.Sprintf("Secrets Manager refused the write (%s); the secret may be scheduled for deletion (restore it first)", code)
-	case "InvalidParameterException", "ValidationException":
-		return fmt.Sprintf("Secrets Manager refused a parameter of %s (%s); check --kms-key-id, --description and the name", op, code)
-	}
-	return ""
 }
 
 // stopOnSignal returns ctx cancelled with a signalError when a stop signal

@@ -3,13 +3,13 @@ package main
 import (
 	"maps"
 	"os"
-	"regexp"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/secretenv/secretenv/internal/keys"
 	"github.com/secretenv/secretenv/internal/secret"
+	"github.com/secretenv/secretenv/internal/store"
 )
 
 func TestValidateDocument(t *testing.T) {
@@ -86,16 +86,6 @@ func TestEditorArgv(t *testing.T) {
 	}
 }
 
-func TestNewRequestToken(t *testing.T) {
-	t.Parallel()
-	uuid := regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
-	a, _ := newRequestToken()
-	b, _ := newRequestToken()
-	if !uuid.MatchString(a) || a == b {
-		t.Errorf("tokens %q, %q: want two distinct version 4 UUIDs", a, b)
-	}
-}
-
 // TestWithPrivateDirPanic proves the temporary directory is removed when
 // the code inside panics, and that it was private meanwhile.
 func TestWithPrivateDirPanic(t *testing.T) {
@@ -162,7 +152,7 @@ func TestChangeListKeys(t *testing.T) {
 	}
 	base := current{exists: true, versionID: "1", doc: secret.Document{"A": `"1"`}}
 	now := current{exists: true, versionID: "2", doc: secret.Document{"A": `"1"`, bad: `"x"`}}
-	if err := raceError(secretVersion{ID: "app"}, base, now); strings.ContainsRune(err.Error(), 0x1b) {
+	if err := raceError(store.SecretVersion{ID: "app"}, base, now); strings.ContainsRune(err.Error(), 0x1b) {
 		t.Errorf("raceError = %q: a raw control character", err)
 	}
 }

@@ -1,7 +1,8 @@
-package main
+package store
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -22,20 +23,20 @@ import (
 const maxParameterNameLen = 1011
 
 // pathPrefix marks a SECRET_ID entry that is a Parameter Store path.
-const pathPrefix = "ssm:"
+const PathPrefix = "ssm:"
 
-// parameterRef is one parameter named by an ARN. It is comparable, so that
+// ParameterRef is one parameter named by an ARN. It is comparable, so that
 // twenty variables naming one parameter share one slot in a request.
-type parameterRef struct {
+type ParameterRef struct {
 	ARN     string // as the user wrote it
 	Region  string // from the ARN
 	Account string // from the ARN
 	Name    string // "/app/db" for ...:parameter/app/db, "db" for ...:parameter/db
 }
 
-// isParameterARN reports whether a value is a Parameter Store ARN to be
+// IsParameterARN reports whether a value is a Parameter Store ARN to be
 // resolved: the whole value must start with arn:PARTITION:ssm:.
-func isParameterARN(value string) bool {
+func IsParameterARN(value string) bool {
 	for _, p := range partitions {
 		if strings.HasPrefix(value, "arn:"+p+":ssm:") {
 			return true
@@ -44,54 +45,54 @@ func isParameterARN(value string) bool {
 	return false
 }
 
-// isWellFormedParameterARN reports whether s is a parameter ARN that
-// parseParameterARN accepts.
-func isWellFormedParameterARN(s string) bool {
-	if !isParameterARN(s) {
+// IsWellFormedParameterARN reports whether s is a parameter ARN that
+// ParseParameterARN accepts.
+func IsWellFormedParameterARN(s string) bool {
+	if !IsParameterARN(s) {
 		return false
 	}
-	_, err := parseParameterARN(s)
+	_, err := ParseParameterARN(s)
 	return err == nil
 }
 
-// parseParameterARN parses a reference to one parameter. A hierarchical
+// ParseParameterARN parses a reference to one parameter. A hierarchical
 // name keeps its leading '/', which the ARN drops (parameter/app/db is
 // /app/db); a name without '/' is a top-level name as it is.
-func parseParameterARN(s string) (parameterRef, error) {
+func ParseParameterARN(s string) (ParameterRef, error) {
 	if err := checkIDText(s); err != nil {
-		return parameterRef{}, err
+		return ParameterRef{}, err
 	}
 	f := strings.Split(s, ":")
 	const shape = "arn:PARTITION:ssm:REGION:ACCOUNT:parameter/NAME"
 	switch {
 	case len(f) != 6:
-		return parameterRef{}, fmt.Errorf("malformed parameter ARN %q; expected %s (a version or label selector is not supported)", s, shape)
+		return ParameterRef{}, fmt.Errorf("malformed parameter ARN %q; expected %s (a version or label selector is not supported)", s, shape)
 	case f[1] == "" || f[3] == "":
-		return parameterRef{}, fmt.Errorf("malformed parameter ARN %q: partition and region must not be empty", s)
+		return ParameterRef{}, fmt.Errorf("malformed parameter ARN %q: partition and region must not be empty", s)
 	case !validRegion(f[3]):
-		return parameterRef{}, fmt.Errorf("malformed parameter ARN %q: region %q is not a valid AWS region", s, f[3])
+		return ParameterRef{}, fmt.Errorf("malformed parameter ARN %q: region %q is not a valid AWS region", s, f[3])
 	case !isAccountID(f[4]):
-		return parameterRef{}, fmt.Errorf("malformed parameter ARN %q: the account must be 12 digits", s)
+		return ParameterRef{}, fmt.Errorf("malformed parameter ARN %q: the account must be 12 digits", s)
 	case !strings.HasPrefix(f[5], "parameter/"):
-		return parameterRef{}, fmt.Errorf("ARN %q is not a Parameter Store parameter; expected %s", s, shape)
+		return ParameterRef{}, fmt.Errorf("ARN %q is not a Parameter Store parameter; expected %s", s, shape)
 	}
 	name := strings.TrimPrefix(f[5], "parameter/")
 	if strings.Contains(name, "/") {
 		name = "/" + name
 	}
 	if err := checkParameterName(name); err != nil {
-		return parameterRef{}, fmt.Errorf("parameter ARN %q: %w", s, err)
+		return ParameterRef{}, fmt.Errorf("parameter ARN %q: %w", s, err)
 	}
-	return parameterRef{ARN: s, Region: f[3], Account: f[4], Name: name}, nil
+	return ParameterRef{ARN: s, Region: f[3], Account: f[4], Name: name}, nil
 }
 
-// parseParameterPath parses a SECRET_ID entry "ssm:/PATH" and returns the
+// ParseParameterPath parses a SECRET_ID entry "ssm:/PATH" and returns the
 // path, without a trailing '/' unless it is the root.
-func parseParameterPath(s string) (string, error) {
+func ParseParameterPath(s string) (string, error) {
 	if err := checkIDText(s); err != nil {
 		return "", err
 	}
-	path := strings.TrimPrefix(s, pathPrefix)
+	path := strings.TrimPrefix(s, PathPrefix)
 	if !strings.HasPrefix(path, "/") {
 		return "", fmt.Errorf("%s: a Parameter Store path must be absolute, as in ssm:/myapp/prod", s)
 	}
@@ -135,13 +136,13 @@ func parameterKey(name string) string {
 	return strings.ToUpper(strings.ReplaceAll(seg, "-", "_"))
 }
 
-// pathVars turns the parameters found directly under path (name -> value)
+// PathVars turns the parameters found directly under path (name -> value)
 // into variables. A name that does not make a valid variable name, and two
 // names that make the same one, are errors naming the parameters.
-func pathVars(path string, params map[string]string) (map[string]string, error) {
+func PathVars(path string, params map[string]string) (map[string]string, error) {
 	vars := make(map[string]string, len(params))
 	from := make(map[string]string, len(params))
-	for _, name := range sortedKeys(params) {
+	for _, name := range slices.Sorted(maps.Keys(params)) {
 		key := parameterKey(name)
 		if !keys.Valid(key) {
 			return nil, fmt.Errorf("parameter %s would set %s, which is not a valid variable name ([A-Za-z_][A-Za-z0-9_]*); rename the parameter", name, keys.Quote(key))
@@ -157,27 +158,15 @@ func pathVars(path string, params map[string]string) (map[string]string, error) 
 	return vars, nil
 }
 
-// describeOrigin names where a layer's or a reference's values come from,
+// DescribeOrigin names where a layer's or a reference's values come from,
 // for check and --verbose: "secret ID", "parameters under /PATH" or
 // "parameter ARN".
-func describeOrigin(id string) string {
+func DescribeOrigin(id string) string {
 	switch {
-	case strings.HasPrefix(id, pathPrefix):
-		return "parameters under " + strings.TrimPrefix(id, pathPrefix)
-	case isParameterARN(id):
+	case strings.HasPrefix(id, PathPrefix):
+		return "parameters under " + strings.TrimPrefix(id, PathPrefix)
+	case IsParameterARN(id):
 		return "parameter " + id
 	}
 	return "secret " + id
-}
-
-// parameterRefs returns the distinct parameters the references name, in
-// order.
-func parameterRefs(refs []reference) []parameterRef {
-	var out []parameterRef
-	for _, r := range refs {
-		if r.Param.ARN != "" && !slices.Contains(out, r.Param) {
-			out = append(out, r.Param)
-		}
-	}
-	return out
 }

@@ -1,4 +1,4 @@
-package main
+package store
 
 import (
 	"strings"
@@ -13,30 +13,30 @@ func TestParseSecretID(t *testing.T) {
 	tests := []struct {
 		name    string
 		id      string
-		want    secretVersion
+		want    SecretVersion
 		wantKey string
 	}{
-		{"name", "myapp/prod", secretVersion{ID: "myapp/prod"}, ""},
-		{"name with every allowed character", "a/b_c+d=e.f@g-h", secretVersion{ID: "a/b_c+d=e.f@g-h"}, ""},
-		{"full ARN", testARN, secretVersion{ID: testARN, Region: "us-east-1"}, ""},
-		{"partial ARN", "arn:aws:secretsmanager:eu-west-1:123456789012:secret:db", secretVersion{ID: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:db", Region: "eu-west-1"}, ""},
-		{"name with slashes in ARN", "arn:aws:secretsmanager:us-east-1:123456789012:secret:team/app/db-AbCdEf", secretVersion{ID: "arn:aws:secretsmanager:us-east-1:123456789012:secret:team/app/db-AbCdEf", Region: "us-east-1"}, ""},
-		{"aws-cn", "arn:aws-cn:secretsmanager:cn-north-1:123456789012:secret:db-AbCdEf", secretVersion{ID: "arn:aws-cn:secretsmanager:cn-north-1:123456789012:secret:db-AbCdEf", Region: "cn-north-1"}, ""},
-		{"aws-us-gov", "arn:aws-us-gov:secretsmanager:us-gov-west-1:123456789012:secret:db-AbCdEf", secretVersion{ID: "arn:aws-us-gov:secretsmanager:us-gov-west-1:123456789012:secret:db-AbCdEf", Region: "us-gov-west-1"}, ""},
-		{"json-key", testARN + ":password", secretVersion{ID: testARN, Region: "us-east-1"}, "password"},
-		{"ECS json-key with empty version fields", testARN + ":password::", secretVersion{ID: testARN, Region: "us-east-1"}, "password"},
-		{"ECS all fields empty", testARN + ":::", secretVersion{ID: testARN, Region: "us-east-1"}, ""},
-		{"json-key and stage", testARN + ":password:AWSPREVIOUS", secretVersion{ID: testARN, Region: "us-east-1", Stage: "AWSPREVIOUS"}, "password"},
-		{"stage only", testARN + "::AWSPREVIOUS:", secretVersion{ID: testARN, Region: "us-east-1", Stage: "AWSPREVIOUS"}, ""},
-		{"custom stage", testARN + "::blue:", secretVersion{ID: testARN, Region: "us-east-1", Stage: "blue"}, ""},
-		{"version id only", testARN + ":::EXAMPLE1-90ab-cdef-fedc-ba987EXAMPLE", secretVersion{ID: testARN, Region: "us-east-1", VersionID: "EXAMPLE1-90ab-cdef-fedc-ba987EXAMPLE"}, ""},
-		{"every field", testARN + ":k:AWSCURRENT:v1", secretVersion{ID: testARN, Region: "us-east-1", Stage: "AWSCURRENT", VersionID: "v1"}, "k"},
-		{"longest allowed", strings.Repeat("n", maxSecretIDLen), secretVersion{ID: strings.Repeat("n", maxSecretIDLen)}, ""},
-		{"ARN-like name without the arn: prefix", "aws:secretsmanager:x", secretVersion{ID: "aws:secretsmanager:x"}, ""},
+		{"name", "myapp/prod", SecretVersion{ID: "myapp/prod"}, ""},
+		{"name with every allowed character", "a/b_c+d=e.f@g-h", SecretVersion{ID: "a/b_c+d=e.f@g-h"}, ""},
+		{"full ARN", testARN, SecretVersion{ID: testARN, Region: "us-east-1"}, ""},
+		{"partial ARN", "arn:aws:secretsmanager:eu-west-1:123456789012:secret:db", SecretVersion{ID: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:db", Region: "eu-west-1"}, ""},
+		{"name with slashes in ARN", "arn:aws:secretsmanager:us-east-1:123456789012:secret:team/app/db-AbCdEf", SecretVersion{ID: "arn:aws:secretsmanager:us-east-1:123456789012:secret:team/app/db-AbCdEf", Region: "us-east-1"}, ""},
+		{"aws-cn", "arn:aws-cn:secretsmanager:cn-north-1:123456789012:secret:db-AbCdEf", SecretVersion{ID: "arn:aws-cn:secretsmanager:cn-north-1:123456789012:secret:db-AbCdEf", Region: "cn-north-1"}, ""},
+		{"aws-us-gov", "arn:aws-us-gov:secretsmanager:us-gov-west-1:123456789012:secret:db-AbCdEf", SecretVersion{ID: "arn:aws-us-gov:secretsmanager:us-gov-west-1:123456789012:secret:db-AbCdEf", Region: "us-gov-west-1"}, ""},
+		{"json-key", testARN + ":password", SecretVersion{ID: testARN, Region: "us-east-1"}, "password"},
+		{"ECS json-key with empty version fields", testARN + ":password::", SecretVersion{ID: testARN, Region: "us-east-1"}, "password"},
+		{"ECS all fields empty", testARN + ":::", SecretVersion{ID: testARN, Region: "us-east-1"}, ""},
+		{"json-key and stage", testARN + ":password:AWSPREVIOUS", SecretVersion{ID: testARN, Region: "us-east-1", Stage: "AWSPREVIOUS"}, "password"},
+		{"stage only", testARN + "::AWSPREVIOUS:", SecretVersion{ID: testARN, Region: "us-east-1", Stage: "AWSPREVIOUS"}, ""},
+		{"custom stage", testARN + "::blue:", SecretVersion{ID: testARN, Region: "us-east-1", Stage: "blue"}, ""},
+		{"version id only", testARN + ":::EXAMPLE1-90ab-cdef-fedc-ba987EXAMPLE", SecretVersion{ID: testARN, Region: "us-east-1", VersionID: "EXAMPLE1-90ab-cdef-fedc-ba987EXAMPLE"}, ""},
+		{"every field", testARN + ":k:AWSCURRENT:v1", SecretVersion{ID: testARN, Region: "us-east-1", Stage: "AWSCURRENT", VersionID: "v1"}, "k"},
+		{"longest allowed", strings.Repeat("n", MaxSecretIDLen), SecretVersion{ID: strings.Repeat("n", MaxSecretIDLen)}, ""},
+		{"ARN-like name without the arn: prefix", "aws:secretsmanager:x", SecretVersion{ID: "aws:secretsmanager:x"}, ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got, key, err := parseSecretID(tc.id)
+			got, key, err := ParseSecretID(tc.id)
 			if err != nil {
 				t.Fatalf("parseSecretID(%q): %v", tc.id, err)
 			}
@@ -55,7 +55,7 @@ func TestParseSecretIDErrors(t *testing.T) {
 		want string
 	}{
 		{"empty", "", "empty secret id"},
-		{"too long", strings.Repeat("n", maxSecretIDLen+1), "secret id is 2049 bytes; the limit is 2048"},
+		{"too long", strings.Repeat("n", MaxSecretIDLen+1), "secret id is 2049 bytes; the limit is 2048"},
 		{"space", "my app", "contains a space or control character"},
 		{"newline", "app\n", "contains a space or control character"},
 		{"tab", "\tapp", "contains a space or control character"},
@@ -81,7 +81,7 @@ func TestParseSecretIDErrors(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			v, key, err := parseSecretID(tc.id)
+			v, key, err := ParseSecretID(tc.id)
 			if err == nil {
 				t.Fatalf("parseSecretID(%q) = %+v, %q; want an error", tc.id, v, key)
 			}
@@ -119,7 +119,7 @@ func TestIsReference(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.value, func(t *testing.T) {
-			if got := isReference(tc.value); got != tc.want {
+			if got := IsReference(tc.value); got != tc.want {
 				t.Errorf("isReference(%q) = %v, want %v", tc.value, got, tc.want)
 			}
 		})
@@ -129,13 +129,13 @@ func TestIsReference(t *testing.T) {
 func TestSecretVersionString(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
-		v    secretVersion
+		v    SecretVersion
 		want string
 	}{
-		{secretVersion{ID: "app"}, "app"},
-		{secretVersion{ID: "app", Stage: "AWSPREVIOUS"}, "app (AWSPREVIOUS)"},
-		{secretVersion{ID: "app", VersionID: "v1"}, "app (version v1)"},
-		{secretVersion{ID: "app", Stage: "AWSCURRENT", VersionID: "v1"}, "app (version v1)"},
+		{SecretVersion{ID: "app"}, "app"},
+		{SecretVersion{ID: "app", Stage: "AWSPREVIOUS"}, "app (AWSPREVIOUS)"},
+		{SecretVersion{ID: "app", VersionID: "v1"}, "app (version v1)"},
+		{SecretVersion{ID: "app", Stage: "AWSCURRENT", VersionID: "v1"}, "app (version v1)"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.want, func(t *testing.T) {

@@ -1,4 +1,4 @@
-package main
+package store
 
 import (
 	"fmt"
@@ -15,26 +15,26 @@ func TestParseParameterARN(t *testing.T) {
 	tests := []struct {
 		name    string
 		in      string
-		want    parameterRef
+		want    ParameterRef
 		wantErr string
 	}{
-		{"hierarchical", prefix + "app/db", parameterRef{ARN: prefix + "app/db", Region: "eu-west-1", Account: "123456789012", Name: "/app/db"}, ""},
-		{"top level", prefix + "db", parameterRef{ARN: prefix + "db", Region: "eu-west-1", Account: "123456789012", Name: "db"}, ""},
-		{"deep, with _.-", prefix + "a/b-c/d_e.f", parameterRef{ARN: prefix + "a/b-c/d_e.f", Region: "eu-west-1", Account: "123456789012", Name: "/a/b-c/d_e.f"}, ""},
-		{"China partition", "arn:aws-cn:ssm:cn-north-1:123456789012:parameter/x", parameterRef{ARN: "arn:aws-cn:ssm:cn-north-1:123456789012:parameter/x", Region: "cn-north-1", Account: "123456789012", Name: "x"}, ""},
-		{"version selector", prefix + "db:3", parameterRef{}, "version or label selector is not supported"},
-		{"no region", "arn:aws:ssm::123456789012:parameter/db", parameterRef{}, "region must not be empty"},
-		{"bad region", "arn:aws:ssm:eu_west_1:123456789012:parameter/db", parameterRef{}, `region "eu_west_1" is not a valid AWS region`},
-		{"short account", "arn:aws:ssm:eu-west-1:1234:parameter/db", parameterRef{}, "12 digits"},
-		{"not a parameter", "arn:aws:ssm:eu-west-1:123456789012:document/db", parameterRef{}, "is not a Parameter Store parameter"},
-		{"empty name", prefix, parameterRef{}, "empty parameter name"},
-		{"bad character", prefix + "app/d$b", parameterRef{}, `'$' is not allowed`},
-		{"space", prefix + "app db", parameterRef{}, "space or control character"},
-		{"too long", prefix + strings.Repeat("a", 1012), parameterRef{}, "Parameter Store allows 1011"},
+		{"hierarchical", prefix + "app/db", ParameterRef{ARN: prefix + "app/db", Region: "eu-west-1", Account: "123456789012", Name: "/app/db"}, ""},
+		{"top level", prefix + "db", ParameterRef{ARN: prefix + "db", Region: "eu-west-1", Account: "123456789012", Name: "db"}, ""},
+		{"deep, with _.-", prefix + "a/b-c/d_e.f", ParameterRef{ARN: prefix + "a/b-c/d_e.f", Region: "eu-west-1", Account: "123456789012", Name: "/a/b-c/d_e.f"}, ""},
+		{"China partition", "arn:aws-cn:ssm:cn-north-1:123456789012:parameter/x", ParameterRef{ARN: "arn:aws-cn:ssm:cn-north-1:123456789012:parameter/x", Region: "cn-north-1", Account: "123456789012", Name: "x"}, ""},
+		{"version selector", prefix + "db:3", ParameterRef{}, "version or label selector is not supported"},
+		{"no region", "arn:aws:ssm::123456789012:parameter/db", ParameterRef{}, "region must not be empty"},
+		{"bad region", "arn:aws:ssm:eu_west_1:123456789012:parameter/db", ParameterRef{}, `region "eu_west_1" is not a valid AWS region`},
+		{"short account", "arn:aws:ssm:eu-west-1:1234:parameter/db", ParameterRef{}, "12 digits"},
+		{"not a parameter", "arn:aws:ssm:eu-west-1:123456789012:document/db", ParameterRef{}, "is not a Parameter Store parameter"},
+		{"empty name", prefix, ParameterRef{}, "empty parameter name"},
+		{"bad character", prefix + "app/d$b", ParameterRef{}, `'$' is not allowed`},
+		{"space", prefix + "app db", ParameterRef{}, "space or control character"},
+		{"too long", prefix + strings.Repeat("a", 1012), ParameterRef{}, "Parameter Store allows 1011"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := parseParameterARN(tc.in)
+			got, err := ParseParameterARN(tc.in)
 			if tc.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
 					t.Fatalf("parseParameterARN(%q) error = %v, want one containing %q", tc.in, err, tc.wantErr)
@@ -64,7 +64,7 @@ func TestParseParameterPath(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.in, func(t *testing.T) {
-			got, err := parseParameterPath(tc.in)
+			got, err := ParseParameterPath(tc.in)
 			if tc.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
 					t.Fatalf("parseParameterPath(%q) error = %v, want one containing %q", tc.in, err, tc.wantErr)
@@ -94,7 +94,7 @@ func TestPathVars(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := pathVars("/svc", tc.params)
+			got, err := PathVars("/svc", tc.params)
 			if tc.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
 					t.Fatalf("error = %v, want one containing %q", err, tc.wantErr)
@@ -122,7 +122,7 @@ func TestDescribeOrigin(t *testing.T) {
 		{"arn:aws:secretsmanager:eu-west-1:123456789012:secret:db", "secret arn:aws:secretsmanager:eu-west-1:123456789012:secret:db"},
 	}
 	for _, tc := range tests {
-		if got := describeOrigin(tc.id); got != tc.want {
+		if got := DescribeOrigin(tc.id); got != tc.want {
 			t.Errorf("describeOrigin(%q) = %q, want %q", tc.id, got, tc.want)
 		}
 	}
@@ -130,7 +130,7 @@ func TestDescribeOrigin(t *testing.T) {
 
 func TestRequestName(t *testing.T) {
 	t.Parallel()
-	ref, err := parseParameterARN("arn:aws:ssm:eu-west-1:123456789012:parameter/app/db")
+	ref, err := ParseParameterARN("arn:aws:ssm:eu-west-1:123456789012:parameter/app/db")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -150,12 +150,12 @@ func TestRequestName(t *testing.T) {
 // given, at most 10 to a GetParameters call, with one job per path.
 func TestPlanBatches(t *testing.T) {
 	t.Parallel()
-	var refs []parameterRef
+	var refs []ParameterRef
 	for i := range 25 {
-		refs = append(refs, parameterRef{ARN: fmt.Sprint("e", i), Region: "us-east-1"})
+		refs = append(refs, ParameterRef{ARN: fmt.Sprint("e", i), Region: "us-east-1"})
 	}
-	refs = append(refs, parameterRef{ARN: "w", Region: "us-west-2"})
-	p := &parameterStore{cfg: aws.Config{Region: "eu-west-1"}}
+	refs = append(refs, ParameterRef{ARN: "w", Region: "us-west-2"})
+	p := &ParameterStore{cfg: aws.Config{Region: "eu-west-1"}}
 	jobs, err := p.plan(refs, []string{"/a", "/b"})
 	if err != nil {
 		t.Fatal(err)
@@ -172,7 +172,7 @@ func TestPlanBatches(t *testing.T) {
 	if strings.Join(got, "; ") != strings.Join(want, "; ") {
 		t.Errorf("plan =\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
-	if _, err := (&parameterStore{}).plan(nil, []string{"/a"}); err == nil || !strings.Contains(err.Error(), "no AWS region") {
+	if _, err := (&ParameterStore{}).plan(nil, []string{"/a"}); err == nil || !strings.Contains(err.Error(), "no AWS region") {
 		t.Errorf("a path without a region: error = %v", err)
 	}
 }

@@ -1,4 +1,4 @@
-package main
+package store
 
 import (
 	"context"
@@ -21,10 +21,10 @@ const getParametersMax = 10
 // byPathPageSize is GetParametersByPath's largest page (MaxResults 1-10).
 const byPathPageSize = 10
 
-// parameterStore fetches Parameter Store parameters with the secretStore's
+// ParameterStore fetches Parameter Store parameters with the SecretStore's
 // AWS configuration: the same credential chain, HTTP client, retryer and
 // deadline, and an SSM client per region.
-type parameterStore struct {
+type ParameterStore struct {
 	cfg     aws.Config
 	log     *slog.Logger
 	timeout time.Duration
@@ -33,20 +33,20 @@ type parameterStore struct {
 	clients map[string]*ssm.Client
 }
 
-func newParameterStore(s *secretStore) *parameterStore {
-	return &parameterStore{cfg: s.cfg, log: s.log, timeout: s.timeout, clients: make(map[string]*ssm.Client)}
+func NewParameterStore(s *SecretStore) *ParameterStore {
+	return &ParameterStore{cfg: s.cfg, log: s.log, timeout: s.timeout, clients: make(map[string]*ssm.Client)}
 }
 
-// checkSetup validates, before any request, the Parameter Store endpoint
+// CheckSetup validates, before any request, the Parameter Store endpoint
 // the SDK resolved (AWS_ENDPOINT_URL_SSM, AWS_ENDPOINT_URL or the shared
-// config file), as secretStore.checkSetup does for Secrets Manager's; the
+// config file), as SecretStore.checkSetup does for Secrets Manager's; the
 // region was checked there.
-func (p *parameterStore) checkSetup(environ []string) error {
+func (p *ParameterStore) CheckSetup(environ []string) error {
 	return checkEndpoint("SSM", p.client(p.cfg.Region).Options().BaseEndpoint, environ)
 }
 
 // client returns the SSM client for region, creating it once.
-func (p *parameterStore) client(region string) *ssm.Client {
+func (p *ParameterStore) client(region string) *ssm.Client {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	c, ok := p.clients[region]
@@ -57,30 +57,30 @@ func (p *parameterStore) client(region string) *ssm.Client {
 	return c
 }
 
-// parameterValues is what fetchAll found: each referenced parameter's
+// ParameterValues is what FetchAll found: each referenced parameter's
 // value by ARN, and each path's parameters (name -> value).
-type parameterValues struct {
-	byARN  map[string]string
-	byPath map[string]map[string]string
+type ParameterValues struct {
+	ByARN  map[string]string
+	ByPath map[string]map[string]string
 }
 
 // parameterJob is one request, or one path's pages.
 type parameterJob struct {
 	region string
-	refs   []parameterRef // GetParameters: at most getParametersMax, one region
+	refs   []ParameterRef // GetParameters: at most getParametersMax, one region
 	path   string         // GetParametersByPath, in the configured region
 }
 
-// fetchAll fetches the referenced parameters with GetParameters, 10 names
+// FetchAll fetches the referenced parameters with GetParameters, 10 names
 // per call per region, and each path with GetParametersByPath, all calls at
 // once on at most maxConcurrent workers. The first failure, in the order the
 // jobs were planned, is returned; it cancels the others. Missing parameters
 // are a definite answer, not a failure of the request: they cancel nothing,
 // and all of them are reported together, in order.
-func (p *parameterStore) fetchAll(ctx context.Context, refs []parameterRef, paths []string) (parameterValues, error) {
+func (p *ParameterStore) FetchAll(ctx context.Context, refs []ParameterRef, paths []string) (ParameterValues, error) {
 	jobs, err := p.plan(refs, paths)
 	if err != nil {
-		return parameterValues{}, err
+		return ParameterValues{}, err
 	}
 	account := ""
 	if len(refs) > 0 {
@@ -90,7 +90,7 @@ func (p *parameterStore) fetchAll(ctx context.Context, refs []parameterRef, path
 	defer cancel(nil)
 	var (
 		mu   sync.Mutex
-		out  = parameterValues{byARN: make(map[string]string, len(refs)), byPath: make(map[string]map[string]string, len(paths))}
+		out  = ParameterValues{ByARN: make(map[string]string, len(refs)), ByPath: make(map[string]map[string]string, len(paths))}
 		errs = make([]error, len(jobs))
 		wg   sync.WaitGroup
 		next atomic.Int64
@@ -112,14 +112,14 @@ func (p *parameterStore) fetchAll(ctx context.Context, refs []parameterRef, path
 			mu.Lock()
 			switch {
 			case err == nil && j.path != "":
-				out.byPath[j.path] = vals
+				out.ByPath[j.path] = vals
 			case err == nil:
 				for arn, v := range vals {
-					out.byARN[arn] = v
+					out.ByARN[arn] = v
 				}
 			case errors.Is(err, errCancelled):
 				// another job's failure or a signal ended this one
-			case errors.As(err, new(*missingParametersError)):
+			case errors.As(err, new(*MissingParametersError)):
 				errs[i] = err
 			default:
 				errs[i] = err
@@ -132,9 +132,9 @@ func (p *parameterStore) fetchAll(ctx context.Context, refs []parameterRef, path
 		wg.Go(worker)
 	}
 	wg.Wait()
-	missing := &missingParametersError{}
+	missing := &MissingParametersError{}
 	for _, err := range errs {
-		var mp *missingParametersError
+		var mp *MissingParametersError
 		switch {
 		case errors.As(err, &mp):
 			missing.ARNs = append(missing.ARNs, mp.ARNs...)
@@ -144,14 +144,14 @@ func (p *parameterStore) fetchAll(ctx context.Context, refs []parameterRef, path
 				}
 			}
 		case err != nil:
-			return parameterValues{}, err
+			return ParameterValues{}, err
 		}
 	}
 	if err := context.Cause(ctx); err != nil {
-		return parameterValues{}, err
+		return ParameterValues{}, err
 	}
 	if len(missing.ARNs) > 0 {
-		return parameterValues{}, missing
+		return ParameterValues{}, missing
 	}
 	return out, nil
 }
@@ -162,10 +162,10 @@ var errCancelled = errors.New("cancelled")
 
 // plan groups the references by region, in the order they were given, 10
 // to a call, then adds one job per path.
-func (p *parameterStore) plan(refs []parameterRef, paths []string) ([]parameterJob, error) {
+func (p *ParameterStore) plan(refs []ParameterRef, paths []string) ([]parameterJob, error) {
 	var jobs []parameterJob
 	var regions []string
-	byRegion := map[string][]parameterRef{}
+	byRegion := map[string][]ParameterRef{}
 	for _, r := range refs {
 		if _, ok := byRegion[r.Region]; !ok {
 			regions = append(regions, r.Region)
@@ -194,7 +194,7 @@ func (p *parameterStore) plan(refs []parameterRef, paths []string) ([]parameterJ
 // carry AccountId, AWS_ACCOUNT_ID with static keys), else "". It costs no
 // request: the credentials are cached and the first call would fetch them
 // anyway.
-func (p *parameterStore) callerAccount(ctx context.Context) string {
+func (p *ParameterStore) callerAccount(ctx context.Context) string {
 	if p.cfg.Credentials == nil {
 		return ""
 	}
@@ -211,7 +211,7 @@ func (p *parameterStore) callerAccount(ctx context.Context) string {
 // asked for by its full ARN, which AWS requires for a parameter shared from
 // another account and accepts for one's own: a bare name there would read
 // the caller's own parameter of that name instead.
-func requestName(r parameterRef, account string) string {
+func requestName(r ParameterRef, account string) string {
 	if account != "" && r.Account == account {
 		return r.Name
 	}
@@ -222,7 +222,7 @@ func requestName(r parameterRef, account string) string {
 // call, decrypted, and returns their values by ARN. Parameters AWS reports
 // as invalid (missing, or a wrong region in the ARN) are an error naming
 // each one.
-func (p *parameterStore) fetchRefs(ctx context.Context, region string, refs []parameterRef, account string) (map[string]string, error) {
+func (p *ParameterStore) fetchRefs(ctx context.Context, region string, refs []ParameterRef, account string) (map[string]string, error) {
 	names := make([]string, len(refs))
 	for i, r := range refs {
 		names[i] = requestName(r, account)
@@ -255,19 +255,19 @@ func (p *parameterStore) fetchRefs(ctx context.Context, region string, refs []pa
 		}
 	}
 	if len(missing) > 0 {
-		return nil, &missingParametersError{ARNs: missing, Regions: []string{region}}
+		return nil, &MissingParametersError{ARNs: missing, Regions: []string{region}}
 	}
 	return vals, nil
 }
 
-// missingParametersError names the parameters GetParameters listed as
+// MissingParametersError names the parameters GetParameters listed as
 // InvalidParameters (or did not return), in the order they were given.
-type missingParametersError struct {
+type MissingParametersError struct {
 	ARNs    []string
 	Regions []string // the regions asked, each once
 }
 
-func (e *missingParametersError) Error() string {
+func (e *MissingParametersError) Error() string {
 	what := "parameter " + e.ARNs[0]
 	if len(e.ARNs) > 1 {
 		what = "parameters " + strings.Join(e.ARNs, ", ")
@@ -277,7 +277,7 @@ func (e *missingParametersError) Error() string {
 
 // fetchPath gets every parameter directly under path, decrypted, all pages,
 // and returns them by name.
-func (p *parameterStore) fetchPath(ctx context.Context, region, path string) (map[string]string, error) {
+func (p *ParameterStore) fetchPath(ctx context.Context, region, path string) (map[string]string, error) {
 	in := &ssm.GetParametersByPathInput{
 		Path:           aws.String(path),
 		Recursive:      aws.Bool(false),
@@ -285,7 +285,7 @@ func (p *parameterStore) fetchPath(ctx context.Context, region, path string) (ma
 		MaxResults:     aws.Int32(byPathPageSize),
 	}
 	params := map[string]string{}
-	subject := pathPrefix + path
+	subject := PathPrefix + path
 	for page := 1; ; page++ {
 		start := time.Now()
 		var tr requestTrace
@@ -309,7 +309,7 @@ func (p *parameterStore) fetchPath(ctx context.Context, region, path string) (ma
 // describeError turns an SSM error into one line naming the subject (a
 // parameter ARN or an ssm: path), the AWS error code and what to do. As for
 // Secrets Manager, the SDK's own message is never used: it can quote a body.
-func (p *parameterStore) describeError(ctx context.Context, subject, region string, tr *requestTrace, err error) error {
+func (p *ParameterStore) describeError(ctx context.Context, subject, region string, tr *requestTrace, err error) error {
 	if cause := context.Cause(ctx); cause != nil && !errors.Is(cause, context.DeadlineExceeded) {
 		return fmt.Errorf("%w: %w", errCancelled, cause)
 	}

@@ -1,4 +1,4 @@
-package main
+package store
 
 import (
 	"errors"
@@ -17,11 +17,11 @@ import (
 // /_+=.@-), so the fields split unambiguously.
 
 // maxSecretIDLen is the API's limit on SecretId (GetSecretValue: 1-2048).
-const maxSecretIDLen = 2048
+const MaxSecretIDLen = 2048
 
-// secretVersion identifies one request: a secret and, optionally, a version.
+// SecretVersion identifies one request: a secret and, optionally, a version.
 // It is comparable, so equal requests can be fetched once.
-type secretVersion struct {
+type SecretVersion struct {
 	ID        string // name, partial ARN or full ARN, without the ECS fields
 	Region    string // from the ARN; "" means the configured region
 	Stage     string // version stage, "" for the default (AWSCURRENT)
@@ -29,7 +29,7 @@ type secretVersion struct {
 }
 
 // String names the secret as the user wrote it, for messages.
-func (s secretVersion) String() string {
+func (s SecretVersion) String() string {
 	switch {
 	case s.VersionID != "":
 		return s.ID + " (version " + s.VersionID + ")"
@@ -42,12 +42,12 @@ func (s secretVersion) String() string {
 // partitions are the ones whose ARNs mark a value as a reference.
 var partitions = []string{"aws", "aws-cn", "aws-us-gov"}
 
-// isReference reports whether an environment value is a Secrets Manager or
+// IsReference reports whether an environment value is a Secrets Manager or
 // Parameter Store ARN to be resolved: the whole value must start with
 // arn:PARTITION:secretsmanager: or arn:PARTITION:ssm:.
 // Text that merely contains an ARN later on is left alone.
-func isReference(value string) bool {
-	if isParameterARN(value) {
+func IsReference(value string) bool {
+	if IsParameterARN(value) {
 		return true
 	}
 	for _, p := range partitions {
@@ -58,31 +58,31 @@ func isReference(value string) bool {
 	return false
 }
 
-// parseSecretID parses one secret id from SECRET_ID, --secret-id or a
+// ParseSecretID parses one secret id from SECRET_ID, --secret-id or a
 // reference, returning the version to fetch and the json-key field ("" when
 // absent). It rejects, before any network call, what the API would refuse.
-func parseSecretID(s string) (secretVersion, string, error) {
+func ParseSecretID(s string) (SecretVersion, string, error) {
 	if err := checkIDText(s); err != nil {
-		return secretVersion{}, "", err
+		return SecretVersion{}, "", err
 	}
 	if !strings.HasPrefix(s, "arn:") {
-		return secretVersion{ID: s}, "", nil
+		return SecretVersion{ID: s}, "", nil
 	}
 	f := strings.Split(s, ":")
 	switch {
 	case len(f) < 7 || len(f) > 10:
-		return secretVersion{}, "", fmt.Errorf("malformed ARN %q; expected arn:PARTITION:secretsmanager:REGION:ACCOUNT:secret:NAME[:JSON-KEY:VERSION-STAGE:VERSION-ID]", s)
+		return SecretVersion{}, "", fmt.Errorf("malformed ARN %q; expected arn:PARTITION:secretsmanager:REGION:ACCOUNT:secret:NAME[:JSON-KEY:VERSION-STAGE:VERSION-ID]", s)
 	case f[2] != "secretsmanager" || f[5] != "secret":
-		return secretVersion{}, "", fmt.Errorf("ARN %q is not a Secrets Manager secret", s)
+		return SecretVersion{}, "", fmt.Errorf("ARN %q is not a Secrets Manager secret", s)
 	case f[1] == "" || f[3] == "" || f[6] == "":
-		return secretVersion{}, "", fmt.Errorf("malformed ARN %q: partition, region and name must not be empty", s)
+		return SecretVersion{}, "", fmt.Errorf("malformed ARN %q: partition, region and name must not be empty", s)
 	case !validRegion(f[3]):
-		return secretVersion{}, "", fmt.Errorf("malformed ARN %q: region %q is not a valid AWS region", s, f[3])
+		return SecretVersion{}, "", fmt.Errorf("malformed ARN %q: region %q is not a valid AWS region", s, f[3])
 	case !isAccountID(f[4]):
-		return secretVersion{}, "", fmt.Errorf("malformed ARN %q: the account must be 12 digits", s)
+		return SecretVersion{}, "", fmt.Errorf("malformed ARN %q: the account must be 12 digits", s)
 	}
 	f = append(f, "", "", "")
-	v := secretVersion{ID: strings.Join(f[:7], ":"), Region: f[3], Stage: f[8], VersionID: f[9]}
+	v := SecretVersion{ID: strings.Join(f[:7], ":"), Region: f[3], Stage: f[8], VersionID: f[9]}
 	return v, f[7], nil
 }
 
@@ -92,8 +92,8 @@ func checkIDText(s string) error {
 	if s == "" {
 		return errors.New("empty secret id; remove the extra comma or the empty --secret-id")
 	}
-	if len(s) > maxSecretIDLen {
-		return fmt.Errorf("secret id is %d bytes; the limit is %d", len(s), maxSecretIDLen)
+	if len(s) > MaxSecretIDLen {
+		return fmt.Errorf("secret id is %d bytes; the limit is %d", len(s), MaxSecretIDLen)
 	}
 	if !utf8.ValidString(s) {
 		return fmt.Errorf("secret id %q is not valid UTF-8", s)

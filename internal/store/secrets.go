@@ -1,4 +1,4 @@
-package main
+package store
 
 import (
 	"context"
@@ -40,9 +40,9 @@ const (
 	backoffMax  = 5 * time.Second
 )
 
-// secretStore fetches secrets with one AWS configuration: one credential
+// SecretStore fetches secrets with one AWS configuration: one credential
 // chain and one HTTP client, and a Secrets Manager client per region.
-type secretStore struct {
+type SecretStore struct {
 	cfg     aws.Config
 	log     *slog.Logger
 	timeout time.Duration // the overall deadline, for messages
@@ -54,7 +54,7 @@ type secretStore struct {
 // newSecretStore loads the SDK's own configuration (credential chain,
 // profiles, endpoint and CA bundle settings). region, when not empty,
 // replaces the configured default region.
-func newSecretStore(ctx context.Context, region string, timeout time.Duration, log *slog.Logger) (*secretStore, error) {
+func newSecretStore(ctx context.Context, region string, timeout time.Duration, log *slog.Logger) (*SecretStore, error) {
 	metadata := &boundedIMDS{}
 	opts := []func(*config.LoadOptions) error{
 		config.WithEC2RoleCredentialOptions(func(o *ec2rolecreds.Options) { o.Client = metadata }),
@@ -78,7 +78,7 @@ func newSecretStore(ctx context.Context, region string, timeout time.Duration, l
 	if cfg.Credentials != nil && log.Enabled(ctx, slog.LevelDebug) {
 		cfg.Credentials = &credentialLogger{CredentialsProvider: cfg.Credentials, log: log}
 	}
-	return &secretStore{cfg: cfg, log: log, timeout: timeout, clients: make(map[string]*secretsmanager.Client)}, nil
+	return &SecretStore{cfg: cfg, log: log, timeout: timeout, clients: make(map[string]*secretsmanager.Client)}, nil
 }
 
 // newRetryer retries throttling, 5xx and connection errors until the
@@ -118,7 +118,7 @@ func backoffDelay(attempt int, _ error) (time.Duration, error) {
 
 // client returns the Secrets Manager client for region, creating it once.
 // Clients share the configuration's HTTP client, so connections are reused.
-func (s *secretStore) client(region string) *secretsmanager.Client {
+func (s *SecretStore) client(region string) *secretsmanager.Client {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	c, ok := s.clients[region]
@@ -135,31 +135,31 @@ func (s *secretStore) client(region string) *secretsmanager.Client {
 // region returns the region a secret is fetched from: the ARN's own, or the
 // configured one. The SDK ignores the region inside an ARN, so secretenv
 // must choose the client by it.
-func (s *secretStore) region(v secretVersion) string {
+func (s *SecretStore) Region(v SecretVersion) string {
 	if v.Region != "" {
 		return v.Region
 	}
 	return s.cfg.Region
 }
 
-// fetchAll gets the SecretString of every version, at most maxConcurrent at
+// FetchAll gets the SecretString of every version, at most maxConcurrent at
 // a time. A failure that retrying could fix but did not (the deadline,
 // throttling, a network error) or that every fetch would share (credentials)
 // cancels the others and is returned. A failure of one secret alone (not
 // found, access denied, binary-only, ...) lets the others finish, so that
 // the error names every such secret, in the order given, the same on every
-// run: a *fetchError for one, a *fetchErrors for several.
+// run: a *FetchError for one, a *FetchErrors for several.
 //
 // The fetches run on at most maxConcurrent workers, each taking the next
 // version in turn, rather than on a goroutine per version: a goroutine
 // starts with an 8 KiB stack, which the SDK's deep middleware chain grows
 // several times by copying it (runtime.newstack was 15% of the client's CPU
-// per request in a CPU profile of fetchAll against bench/responder). With
+// per request in a CPU profile of FetchAll against bench/responder). With
 // the garbage collector off (tuneGC) a grown stack is never shrunk, so a
 // worker pays for the growth once for all the versions it fetches.
-func (s *secretStore) fetchAll(ctx context.Context, versions []secretVersion) (map[secretVersion]string, error) {
+func (s *SecretStore) FetchAll(ctx context.Context, versions []SecretVersion) (map[SecretVersion]string, error) {
 	for _, v := range versions {
-		if s.region(v) == "" {
+		if s.Region(v) == "" {
 			return nil, fmt.Errorf("%s: no AWS region configured; set AWS_REGION or pass --region (or give the secret as a full ARN)", v)
 		}
 	}
@@ -167,8 +167,8 @@ func (s *secretStore) fetchAll(ctx context.Context, versions []secretVersion) (m
 	defer cancel(nil)
 	var (
 		mu   sync.Mutex
-		out  = make(map[secretVersion]string, len(versions))
-		errs = make([]*fetchError, len(versions)) // each fetch's own failure
+		out  = make(map[SecretVersion]string, len(versions))
+		errs = make([]*FetchError, len(versions)) // each fetch's own failure
 		wg   sync.WaitGroup
 		next atomic.Int64 // the index of the next version to fetch
 	)
@@ -190,7 +190,7 @@ func (s *secretStore) fetchAll(ctx context.Context, versions []secretVersion) (m
 				// Cancelled by another fetch's failure or by a signal: not
 				// this fetch's own error.
 			default:
-				errs[i] = &fetchError{v, err}
+				errs[i] = &FetchError{v, err}
 				if !errors.As(err, new(*permanentError)) {
 					cancel(errs[i])
 				}
@@ -202,7 +202,7 @@ func (s *secretStore) fetchAll(ctx context.Context, versions []secretVersion) (m
 		wg.Go(worker)
 	}
 	wg.Wait()
-	var failed fetchErrors
+	var failed FetchErrors
 	for _, fe := range errs {
 		if fe != nil {
 			failed = append(failed, fe)
@@ -210,7 +210,7 @@ func (s *secretStore) fetchAll(ctx context.Context, versions []secretVersion) (m
 	}
 	cause := context.Cause(ctx)
 	switch {
-	case cause != nil && !errors.Is(cause, context.DeadlineExceeded) && !errors.As(cause, new(*fetchError)):
+	case cause != nil && !errors.Is(cause, context.DeadlineExceeded) && !errors.As(cause, new(*FetchError)):
 		return nil, cause // a signal
 	case len(failed) == 0:
 		return out, nil
@@ -229,33 +229,38 @@ func cancelled(ctx context.Context) bool {
 	return ctx.Err() != nil && !errors.Is(context.Cause(ctx), context.DeadlineExceeded)
 }
 
-// fetchError is fetchAll's error: it says which version failed, so that the
+// FetchError is FetchAll's error: it says which version failed, so that the
 // caller can name the variables that referenced it.
-type fetchError struct {
-	Version secretVersion
-	err     error
+type FetchError struct {
+	Version SecretVersion
+	Err     error // the description of the failure, one line
 }
 
-func (e *fetchError) Error() string { return e.err.Error() }
-func (e *fetchError) Unwrap() error { return e.err }
+func (e *FetchError) Error() string { return e.Err.Error() }
+func (e *FetchError) Unwrap() error { return e.Err }
 
-// fetchErrors is fetchAll's error when several secrets failed on their own:
+// FetchErrors is FetchAll's error when several secrets failed on their own:
 // one line with their count, the first few names and the first error.
-// refs, when set (nameReferences), adds the variables that reference each.
-type fetchErrors []*fetchError
+// Describe adds the variables that reference each (the root's nameReferences).
+type FetchErrors []*FetchError
 
 // maxNamed is how many failed secrets one line names before "and N more":
 // fifty ids would not fit a terminal line or a log viewer.
 const maxNamed = 5
 
-func (e fetchErrors) Error() string { return e.describe(nil) }
+func (e FetchErrors) Error() string { return e.Describe(nil) }
 
-func (e fetchErrors) describe(refs []reference) string {
+// Describe is Error with, after each secret, the variables that
+// referencing names for it ("" or nil for none), so the user knows which
+// setting to fix.
+func (e FetchErrors) Describe(referencing func(SecretVersion) string) string {
 	names := make([]string, 0, maxNamed)
 	for _, fe := range e[:min(len(e), maxNamed)] {
 		name := fe.Version.String()
-		if vars := referencing(fe.Version, refs); vars != "" {
-			name += " (" + vars + ")"
+		if referencing != nil {
+			if vars := referencing(fe.Version); vars != "" {
+				name += " (" + vars + ")"
+			}
 		}
 		names = append(names, name)
 	}
@@ -266,7 +271,7 @@ func (e fetchErrors) describe(refs []reference) string {
 	return fmt.Sprintf("%d secrets could not be loaded: %s; the first: %v", len(e), list, e[0])
 }
 
-func (e fetchErrors) Unwrap() []error {
+func (e FetchErrors) Unwrap() []error {
 	errs := make([]error, len(e))
 	for i, fe := range e {
 		errs[i] = fe
@@ -275,15 +280,15 @@ func (e fetchErrors) Unwrap() []error {
 }
 
 // permanentError marks a failure that concerns one secret alone and that
-// retrying cannot change, so that fetchAll lets the other fetches finish.
+// retrying cannot change, so that FetchAll lets the other fetches finish.
 type permanentError struct{ err error }
 
 func (e *permanentError) Error() string { return e.err.Error() }
 func (e *permanentError) Unwrap() error { return e.err }
 
 // fetch gets one secret version's SecretString.
-func (s *secretStore) fetch(ctx context.Context, v secretVersion) (string, error) {
-	region := s.region(v)
+func (s *SecretStore) fetch(ctx context.Context, v SecretVersion) (string, error) {
+	region := s.Region(v)
 	in := &secretsmanager.GetSecretValueInput{SecretId: aws.String(v.ID)}
 	if v.Stage != "" {
 		in.VersionStage = aws.String(v.Stage)
@@ -319,14 +324,14 @@ func (s *secretStore) fetch(ctx context.Context, v secretVersion) (string, error
 
 // describeFetchError describes a failed GetSecretValue of v in one line
 // (awsRequest.describe); tr says whether a request was sent, and where.
-func describeFetchError(ctx context.Context, v secretVersion, region string, timeout time.Duration, tr requestTrace, err error) error {
+func describeFetchError(ctx context.Context, v SecretVersion, region string, timeout time.Duration, tr requestTrace, err error) error {
 	return getSecretValueRequest(v, region, timeout, &tr).describe(ctx, err)
 }
 
 // getSecretValueRequest names a GetSecretValue of v for describing its
-// failure. Its own codes concern this secret alone: fetchAll lets the other
+// failure. Its own codes concern this secret alone: FetchAll lets the other
 // fetches finish.
-func getSecretValueRequest(v secretVersion, region string, timeout time.Duration, tr *requestTrace) awsRequest {
+func getSecretValueRequest(v SecretVersion, region string, timeout time.Duration, tr *requestTrace) awsRequest {
 	versioned := v.Stage != "" || v.VersionID != ""
 	return awsRequest{
 		subject:     v.String(),

@@ -1,4 +1,4 @@
-package main
+package store
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/url"
 	"strings"
+	"time"
 
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 )
@@ -97,7 +98,7 @@ func checkRegion(region, from string) error {
 }
 
 // regionSource names the setting the configured region came from: --region
-// wins over AWS_REGION, which wins over AWS_DEFAULT_REGION (applyEnv).
+// wins over AWS_REGION, which wins over AWS_DEFAULT_REGION (the command line's applyEnv).
 func regionSource(region string, environ []string) string {
 	switch region {
 	case getenv(environ, "AWS_REGION"):
@@ -110,16 +111,22 @@ func regionSource(region string, environ []string) string {
 	return "--region"
 }
 
+// getenv returns the value of name in environ, reading the first entry as
+// getenv(3) does.
 func getenv(environ []string, name string) string {
-	v, _ := lookupEnv(environ, name)
-	return v
+	for _, kv := range environ {
+		if k, v, ok := strings.Cut(kv, "="); ok && k == name {
+			return v
+		}
+	}
+	return ""
 }
 
 // checkSetup validates, before any request, the region (region is the one
 // from --region, AWS_REGION or AWS_DEFAULT_REGION; "" leaves the profile's)
 // and the Secrets Manager endpoint the SDK resolved from the environment and
 // the shared config file. Every command that calls AWS runs it.
-func (s *secretStore) checkSetup(region string, environ []string) error {
+func (s *SecretStore) checkSetup(region string, environ []string) error {
 	from := "the region of the AWS profile in the shared config file"
 	if region != "" {
 		from = regionSource(region, environ)
@@ -132,16 +139,33 @@ func (s *secretStore) checkSetup(region string, environ []string) error {
 	return checkEndpoint("Secrets Manager", s.client(s.cfg.Region).Options().BaseEndpoint, environ)
 }
 
-// newCheckedStore is newSecretStore followed by checkSetup, as every
-// command that calls AWS starts: a mistake in the settings fails before
-// any request.
-func newCheckedStore(ctx context.Context, opts options, environ []string, log *slog.Logger) (*secretStore, error) {
-	store, err := newSecretStore(ctx, opts.region, opts.timeout, log)
+// Config is what a store is built from: the command line's settings that
+// concern AWS, and the environment the settings' names are looked up in.
+type Config struct {
+	// Region is from --region, AWS_REGION or AWS_DEFAULT_REGION; "" leaves
+	// the AWS profile's.
+	Region string
+	// Timeout is the overall deadline, named in messages; the caller's
+	// context carries it.
+	Timeout time.Duration
+	// Environ is the process environment, to name the setting an endpoint
+	// or a region came from.
+	Environ []string
+	// Log gets debug lines (names, never values).
+	Log *slog.Logger
+}
+
+// NewChecked loads the SDK's own configuration (credential chain, profiles,
+// endpoint and CA bundle settings) and checks the region and the Secrets
+// Manager endpoint, as every command that calls AWS starts: a mistake in
+// the settings fails before any request.
+func NewChecked(ctx context.Context, c Config) (*SecretStore, error) {
+	s, err := newSecretStore(ctx, c.Region, c.Timeout, c.Log)
 	if err != nil {
 		return nil, err
 	}
-	if err := store.checkSetup(opts.region, environ); err != nil {
+	if err := s.checkSetup(c.Region, c.Environ); err != nil {
 		return nil, err
 	}
-	return store, nil
+	return s, nil
 }
