@@ -15,6 +15,7 @@ import (
 
 	"github.com/secretenv/secretenv/internal/secret"
 	"github.com/secretenv/secretenv/internal/store"
+	"github.com/secretenv/secretenv/internal/supervise"
 )
 
 // editCmd opens a secret in the person's editor as pretty JSON, like
@@ -97,7 +98,7 @@ func editIn(ctx context.Context, inv *invocation, store *store.SecretStore, v st
 	if err != nil {
 		return fmt.Errorf("cannot write the temporary file: %v", err)
 	}
-	terminal := isTerminal(inv.stdin)
+	terminal := supervise.IsTerminal(inv.stdin)
 	for {
 		if err := runEditor(ctx, inv, v, path); err != nil {
 			return err
@@ -187,17 +188,17 @@ func runEditor(ctx context.Context, inv *invocation, v store.SecretVersion, path
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = inv.stdin, inv.stdout, inv.stderr
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cmd.WaitDelay = time.Second // stdio copies, when stdio is not a file
-	tty, foreground := foregroundTerminal(inv.stdin)
+	tty, foreground := supervise.ForegroundTerminal(inv.stdin)
 	if foreground {
 		cmd.SysProcAttr.Foreground, cmd.SysProcAttr.Ctty = true, tty
-		defer reclaimTerminal(tty)
+		defer supervise.ReclaimTerminal(tty)
 	}
 	if err := cmd.Start(); err != nil {
 		return &exitError{exitDeclined, fmt.Errorf("%s: cannot start the editor %q: %v; set VISUAL or EDITOR; nothing written", v, editor, unwrapExec(err))}
 	}
 	done := make(chan error, 1)
 	go func() {
-		waitEditor(cmd.Process.Pid, tty, foreground)
+		supervise.WaitEditor(cmd.Process.Pid, tty, foreground)
 		done <- cmd.Wait()
 	}()
 	var err error

@@ -14,11 +14,11 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 
 	"github.com/secretenv/secretenv/internal/store"
+	"github.com/secretenv/secretenv/internal/supervise"
 )
 
 // --watch: instead of exec, secretenv starts the command as a child, polls
@@ -123,10 +123,10 @@ func applyWatchEnv(w *watchOptions, set map[string]bool, environ []string) error
 // signalFlag is a signal given by name (SIGTERM, TERM, term) or number.
 type signalFlag syscall.Signal
 
-func (s *signalFlag) String() string { return signalName(syscall.Signal(*s)) }
+func (s *signalFlag) String() string { return supervise.SignalName(syscall.Signal(*s)) }
 
 func (s *signalFlag) Set(v string) error {
-	sig, ok := parseSignal(v)
+	sig, ok := supervise.ParseSignal(v)
 	if !ok {
 		return fmt.Errorf("%q is not a signal name such as SIGTERM or SIGQUIT, or a number", v)
 	}
@@ -138,7 +138,7 @@ func (s *signalFlag) Set(v string) error {
 // loads exactly as without --watch, then supervises the command and polls.
 // A stop signal before the command starts ends secretenv with 128+N.
 func runWatch(ctx context.Context, inv *invocation) error {
-	s := newSupervisor(inv.args, inv.opts.watch, inv.stderr)
+	s := supervise.New(inv.args, inv.opts.watch.supervisor(), inv.stderr)
 	var (
 		p            *poller
 		res          mergeResult
@@ -150,7 +150,7 @@ func runWatch(ctx context.Context, inv *invocation) error {
 			// Caught before untilStopped's last look for a stop signal: a
 			// signal from then on is the command's, forwarded once it runs;
 			// one before means it never runs.
-			stopCatching = s.catchSignals()
+			stopCatching = s.CatchSignals()
 		}
 		return err
 	})
@@ -163,10 +163,42 @@ func runWatch(ctx context.Context, inv *invocation) error {
 	restoreGC()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	changes := make(chan envChange)
-	p.polling, p.polled = &s.polling, s.polled
+	changes := make(chan supervise.Change)
+	p.withoutReaping = s.WithoutReaping
 	go p.run(ctx, changes)
-	return s.run(res.Env, res.Set, changes)
+	status, err := s.Run(launch(inv.args, res.Env, res.Set), changes)
+	if err != nil {
+		return err
+	}
+	if status != 0 {
+		return &exitError{code: status}
+	}
+	return nil
+}
+
+// supervisor is the supervisor's share of the options.
+func (w watchOptions) supervisor() supervise.Options {
+	o := supervise.Options{StopSignal: syscall.Signal(w.stopSignal), StopTimeout: w.stopTimeout}
+	if w.onChange == "exit" {
+		o.ExitOnChange = exitSecretsChanged
+	}
+	return o
+}
+
+// launch is env as the supervisor starts the command in it: with exec's
+// checks and exec's descriptions of a failure (126, 127, or 125 for E2BIG,
+// naming the variables set from secrets).
+func launch(argv, env []string, set map[string]source) supervise.Env {
+	return supervise.Env{
+		Vars: env,
+		Path: func() (string, error) {
+			if err := checkExecLimits(argv, env, set); err != nil {
+				return "", err
+			}
+			return lookCommand(argv[0], env, set)
+		},
+		StartError: func(path string, err error) error { return execError(path, err, env, set) },
+	}
 }
 
 // startWatch asks DescribeSecret for the versions in use before load
@@ -279,8 +311,10 @@ type poller struct {
 	seen map[stageKey]string // the version id of each stage in use
 	env  []string            // the command's environment
 
-	polling *sync.Mutex   // held for each poll: see supervisor.polling
-	polled  chan struct{} // told after each poll
+	// withoutReaping runs each poll: the AWS SDK may start and wait for a
+	// credential_process program, which the supervisor's reaper must not
+	// collect first (supervise.Supervisor.WithoutReaping).
+	withoutReaping func(func())
 }
 
 // envChange is a new environment for the command.
@@ -291,8 +325,14 @@ type envChange struct {
 	secrets []string // the secrets whose versions changed
 }
 
+// reason is the restart line's account of the change: the secrets, and the
+// variables (names only, at most ten of them).
+func (c envChange) reason() string {
+	return fmt.Sprintf("%s changed (%s)", strings.Join(c.secrets, ", "), changedList(c.names))
+}
+
 // run polls until ctx ends, sending each new environment on changes.
-func (p *poller) run(ctx context.Context, changes chan<- envChange) {
+func (p *poller) run(ctx context.Context, changes chan<- supervise.Change) {
 	if len(p.secrets) == 0 {
 		p.log.Debug("nothing to poll: no Secrets Manager secret, and Parameter Store sources are not watched")
 		return
@@ -304,13 +344,9 @@ func (p *poller) run(ctx context.Context, changes chan<- envChange) {
 			return
 		case <-time.After(pollDelay(p.opts.watch.interval, failures)):
 		}
-		p.polling.Lock()
-		change, ok := p.poll(ctx)
-		p.polling.Unlock()
-		select {
-		case p.polled <- struct{}{}:
-		default: // a sweep is already asked for
-		}
+		var change *envChange
+		var ok bool
+		p.withoutReaping(func() { change, ok = p.poll(ctx) })
 		if ok {
 			failures = 0
 		} else {
@@ -319,7 +355,7 @@ func (p *poller) run(ctx context.Context, changes chan<- envChange) {
 		if change != nil {
 			// Sent outside the poll's deadline: p.env already holds it.
 			select {
-			case changes <- *change:
+			case changes <- supervise.Change{Env: launch(p.argv, change.env, change.set), Reason: change.reason()}:
 			case <-ctx.Done():
 				return
 			}

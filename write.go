@@ -14,6 +14,7 @@ import (
 	"github.com/secretenv/secretenv/internal/keys"
 	"github.com/secretenv/secretenv/internal/secret"
 	"github.com/secretenv/secretenv/internal/store"
+	"github.com/secretenv/secretenv/internal/supervise"
 )
 
 // This file is the write path that edit and put share: validate with the
@@ -288,7 +289,7 @@ func confirm(ctx context.Context, inv *invocation, id string, n int) error {
 	if inv.opts.yes {
 		return nil
 	}
-	if !isTerminal(inv.stdin) {
+	if !supervise.IsTerminal(inv.stdin) {
 		return fmt.Errorf("%s: %s to write and stdin is not a terminal to confirm them; pass --yes (or --dry-run to only list them)", id, changesText(n))
 	}
 	ok, err := ask(ctx, inv, fmt.Sprintf("Write %s to %s?", changesText(n), id), false)

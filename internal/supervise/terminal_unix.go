@@ -1,6 +1,6 @@
 //go:build unix
 
-package main
+package supervise
 
 import (
 	"io"
@@ -15,8 +15,8 @@ import (
 // asked only then), and handing it to the editor and back, as a shell hands
 // it to a job.
 
-// isTerminal reports whether r is a terminal.
-func isTerminal(r io.Reader) bool {
+// IsTerminal reports whether r is a terminal.
+func IsTerminal(r io.Reader) bool {
 	f, ok := r.(*os.File)
 	if !ok {
 		return false
@@ -25,12 +25,12 @@ func isTerminal(r io.Reader) bool {
 	return err == nil
 }
 
-// foregroundTerminal returns stdin's descriptor when stdin is a terminal
+// ForegroundTerminal returns stdin's descriptor when stdin is a terminal
 // whose foreground process group is secretenv's: only then may the editor
 // be given the terminal (a background secretenv must not take it).
-func foregroundTerminal(stdin io.Reader) (int, bool) {
+func ForegroundTerminal(stdin io.Reader) (int, bool) {
 	f, ok := stdin.(*os.File)
-	if !ok || !isTerminal(f) {
+	if !ok || !IsTerminal(f) {
 		return 0, false
 	}
 	fd := int(f.Fd())
@@ -38,9 +38,9 @@ func foregroundTerminal(stdin io.Reader) (int, bool) {
 	return fd, err == nil && pgrp == unix.Getpgrp()
 }
 
-// reclaimTerminal makes secretenv's process group the terminal's foreground
+// ReclaimTerminal makes secretenv's process group the terminal's foreground
 // group again once the editor has exited or stopped.
-func reclaimTerminal(fd int) {
+func ReclaimTerminal(fd int) {
 	setForeground(fd, unix.Getpgrp())
 }
 

@@ -1,6 +1,6 @@
 //go:build darwin || dragonfly || freebsd || netbsd || openbsd
 
-package main
+package supervise
 
 import "golang.org/x/sys/unix"
 
@@ -8,6 +8,6 @@ import "golang.org/x/sys/unix"
 // descriptor is a terminal.
 const ioctlReadTermios = unix.TIOCGETA
 
-// waitEditor returns at once: cmd.Wait waits for the editor. Ctrl-Z in
+// WaitEditor returns at once: cmd.Wait waits for the editor. Ctrl-Z in
 // the editor is handled on Linux only (terminal_linux.go).
-func waitEditor(pid, tty int, foreground bool) {}
+func WaitEditor(pid, tty int, foreground bool) {}

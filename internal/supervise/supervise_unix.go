@@ -1,6 +1,6 @@
 //go:build unix
 
-package main
+package supervise
 
 import (
 	"errors"
@@ -21,13 +21,41 @@ import (
 // and secretenv does an init's duties for it, as tini does (tini.c): it
 // forwards signals, reaps every child that is re-parented to it, and exits
 // with the command's status. One goroutine owns the child's life cycle, so a
-// signal, an exit and a change of secrets are handled one at a time.
+// signal, an exit and a change of environment are handled one at a time.
 
-// supervisor runs one command at a time and restarts or stops it when the
+// Options shape how the supervisor stops the command for a change.
+type Options struct {
+	StopSignal  syscall.Signal // sent to the command alone to stop it
+	StopTimeout time.Duration  // then SIGKILL to its whole group
+	// ExitOnChange, when not 0, is the status Run returns once the command
+	// has stopped for a change, instead of starting it again.
+	ExitOnChange int
+}
+
+// Env is an environment to start the command in.
+type Env struct {
+	Vars []string // NAME=value
+	// Path checks, before the start, that the command can start in Vars,
+	// and returns the file to run; its error is Run's as it is.
+	Path func() (string, error)
+	// StartError describes the kernel's refusal (an errno) to start path,
+	// as exec's would be described.
+	StartError func(path string, err error) error
+}
+
+// Change is a new environment for the command.
+type Change struct {
+	Env Env
+	// Reason says what changed, for the line that announces the restart;
+	// names only, never a value.
+	Reason string
+}
+
+// Supervisor runs one command at a time and restarts or stops it when the
 // environment changes.
-type supervisor struct {
+type Supervisor struct {
 	argv   []string
-	opts   watchOptions
+	opts   Options
 	stderr io.Writer
 
 	sigs       chan os.Signal // caught signals to forward, from catchSignals on
@@ -36,18 +64,33 @@ type supervisor struct {
 	pgid       int            // its process group, which outlives it until emptied
 	foreground bool           // the child's group gets the terminal, as a shell's job does
 
-	// polling keeps the orphan reaper away from the children the AWS SDK
-	// starts and waits for itself: a credential_process profile runs its
-	// program with os/exec during a poll, and a wait4(-1) that collected
-	// it first would fail the poll with ECHILD. The poller holds it for
-	// each poll; reap collects orphans only when it can take it, and
-	// polled asks for a sweep once a poll is over.
+	// polling keeps the orphan reaper away from the children that others
+	// in this process start and wait for themselves: the AWS SDK runs a
+	// credential_process profile's program with os/exec during a poll,
+	// and a wait4(-1) that collected it first would fail the poll with
+	// ECHILD. WithoutReaping holds it; reap collects orphans only when it
+	// can take it, and polled asks for a sweep once it is released.
 	polling sync.Mutex
 	polled  chan struct{}
 }
 
-func newSupervisor(argv []string, opts watchOptions, stderr io.Writer) *supervisor {
-	return &supervisor{argv: argv, opts: opts, stderr: stderr, foreground: ownsTerminal(), polled: make(chan struct{}, 1)}
+// New returns a supervisor for argv, which prints its own lines (the
+// restart's) on stderr. Nothing runs until Run.
+func New(argv []string, opts Options, stderr io.Writer) *Supervisor {
+	return &Supervisor{argv: argv, opts: opts, stderr: stderr, foreground: ownsTerminal(), polled: make(chan struct{}, 1)}
+}
+
+// WithoutReaping runs f with the orphan reaper held off, for work that
+// starts children of its own and waits for them (os/exec), then has the
+// orphans that exited meanwhile collected.
+func (s *Supervisor) WithoutReaping(f func()) {
+	s.polling.Lock()
+	f()
+	s.polling.Unlock()
+	select {
+	case s.polled <- struct{}{}:
+	default: // a sweep is already asked for
+	}
 }
 
 // forwardedSignals are passed on to the child: every signal that is not
@@ -62,7 +105,7 @@ var forwardedSignals = append([]os.Signal{
 	unix.SIGALRM, unix.SIGWINCH, unix.SIGCONT, unix.SIGTSTP, unix.SIGVTALRM, unix.SIGXCPU, unix.SIGXFSZ,
 }, extraForwardedSignals...)
 
-// catchSignals starts queueing the signals to forward, and SIGCHLD, until
+// CatchSignals starts queueing the signals to forward, and SIGCHLD, until
 // stop is called. Called before the command exists, so that no signal is
 // lost in between and its SIGCHLD is seen even if it exits at once. A signal
 // ignored when secretenv started stays ignored for the child (nohup), as
@@ -70,7 +113,7 @@ var forwardedSignals = append([]os.Signal{
 // a channel of its own: a flood of forwarded signals can never crowd out
 // the command's exit, and one pending SIGCHLD is enough, as reap collects
 // every child that has exited.
-func (s *supervisor) catchSignals() (stop func()) {
+func (s *Supervisor) CatchSignals() (stop func()) {
 	s.sigs = make(chan os.Signal, 64)
 	s.chld = make(chan os.Signal, 1)
 	signal.Notify(s.chld, unix.SIGCHLD)
@@ -85,17 +128,18 @@ func (s *supervisor) catchSignals() (stop func()) {
 	}
 }
 
-// run starts the command with env and supervises it until it exits. It
-// returns the command's status as an *exitError (nil for 0), the status for
-// --on-change exit, or the error that kept a (re)start from happening.
-// catchSignals must have been called.
-func (s *supervisor) run(env []string, set map[string]source, changes <-chan envChange) error {
+// Run starts the command in env and supervises it until it exits,
+// restarting it in each new environment from changes. It returns the
+// status for secretenv to exit with: the command's own, 128+N when signal
+// N killed it, or Options.ExitOnChange; or the error that kept a (re)start
+// from happening. CatchSignals must have been called.
+func (s *Supervisor) Run(env Env, changes <-chan Change) (status int, err error) {
 	setSubreaper()
-	if err := s.start(env, set); err != nil {
-		return err
+	if err := s.start(env); err != nil {
+		return 0, err
 	}
 	var (
-		next     *envChange       // the environment to start once the child has stopped
+		next     *Change          // the environment to start once the child has stopped
 		shutdown bool             // a stop signal came while stopping: do not start again
 		kill     <-chan time.Time // when the child is stopping: --stop-timeout
 	)
@@ -112,7 +156,7 @@ func (s *supervisor) run(env []string, set map[string]source, changes <-chan env
 				continue
 			}
 			if next == nil {
-				return commandStatus(status)
+				return commandStatus(status), nil
 			}
 			// Whatever the old command left in its group would hold its
 			// ports and files against the new one; and when a stop signal
@@ -120,13 +164,13 @@ func (s *supervisor) run(env []string, set map[string]source, changes <-chan env
 			// left to stop it.
 			unix.Kill(-s.pgid, unix.SIGKILL)
 			if shutdown {
-				return commandStatus(status)
+				return commandStatus(status), nil
 			}
-			if s.opts.onChange == "exit" {
-				return &exitError{code: exitSecretsChanged}
+			if s.opts.ExitOnChange != 0 {
+				return s.opts.ExitOnChange, nil
 			}
-			if err := s.start(next.env, next.set); err != nil {
-				return err
+			if err := s.start(next.Env); err != nil {
+				return 0, err
 			}
 			next, kill = nil, nil
 		case c := <-changes:
@@ -136,14 +180,14 @@ func (s *supervisor) run(env []string, set map[string]source, changes <-chan env
 			}
 			next = &c
 			what := "restarting the command"
-			if s.opts.onChange == "exit" {
-				what = fmt.Sprintf("stopping the command and exiting with status %d (--on-change exit)", exitSecretsChanged)
+			if s.opts.ExitOnChange != 0 {
+				what = fmt.Sprintf("stopping the command and exiting with status %d (--on-change exit)", s.opts.ExitOnChange)
 			}
-			fmt.Fprintf(s.stderr, "secretenv: watch: %s changed (%s); %s\n", strings.Join(c.secrets, ", "), changedList(c.names), what)
+			fmt.Fprintf(s.stderr, "secretenv: watch: %s; %s\n", c.Reason, what)
 			// The stop signal goes to the command alone, as docker stop
 			// sends it to PID 1: a server stops its own workers its own way.
-			unix.Kill(s.pid, syscall.Signal(s.opts.stopSignal))
-			kill = time.After(s.opts.stopTimeout)
+			unix.Kill(s.pid, s.opts.StopSignal)
+			kill = time.After(s.opts.StopTimeout)
 		case <-s.polled:
 			// Orphans that exited during the poll; the command cannot be
 			// among them, as reap always collects it.
@@ -159,23 +203,20 @@ func (s *supervisor) run(env []string, set map[string]source, changes <-chan env
 // endsCommand reports whether sig, received while the command is being
 // stopped for a restart, means secretenv should end rather than start it
 // again. SIGHUP is not one: many servers take it as "reload".
-func (s *supervisor) endsCommand(sig os.Signal) bool {
-	return sig == unix.SIGTERM || sig == unix.SIGINT || sig == unix.SIGQUIT || sig == syscall.Signal(s.opts.stopSignal)
+func (s *Supervisor) endsCommand(sig os.Signal) bool {
+	return sig == unix.SIGTERM || sig == unix.SIGINT || sig == unix.SIGQUIT || sig == s.opts.StopSignal
 }
 
 // start runs the command in its own process group (tini's isolate_child),
-// searched on env's PATH as execvp(3) would, with secretenv's stdin, stdout
-// and stderr. Failures are exec's: 126, 127, or 125 for E2BIG.
-func (s *supervisor) start(env []string, set map[string]source) error {
-	if err := checkExecLimits(s.argv, env, set); err != nil {
-		return err
-	}
-	path, err := lookCommand(s.argv[0], env, set)
+// at the path env.Path finds, with secretenv's stdin, stdout and stderr.
+// Failures are env's: Path's, or StartError's for the kernel's.
+func (s *Supervisor) start(env Env) error {
+	path, err := env.Path()
 	if err != nil {
 		return err
 	}
 	p, err := os.StartProcess(path, s.argv, &os.ProcAttr{
-		Env:   env,
+		Env:   env.Vars,
 		Files: []*os.File{os.Stdin, os.Stdout, os.Stderr},
 		Sys:   &syscall.SysProcAttr{Setpgid: true, Foreground: s.foreground, Ctty: 0},
 	})
@@ -184,7 +225,7 @@ func (s *supervisor) start(env []string, set map[string]source) error {
 		if errors.As(err, &pe) {
 			err = pe.Err
 		}
-		return execError(path, err, env, set)
+		return env.StartError(path, err)
 	}
 	s.pid, s.pgid = p.Pid, p.Pid
 	// The supervisor reaps with wait4 itself; the handle is not needed.
@@ -196,7 +237,7 @@ func (s *supervisor) start(env []string, set map[string]source) error {
 // re-parented to secretenv as PID 1 or as subreaper, so none stays a zombie.
 // While a poll runs it collects the command only (see polling). exited
 // reports whether the command was among them, with its status.
-func (s *supervisor) reap() (status unix.WaitStatus, exited bool) {
+func (s *Supervisor) reap() (status unix.WaitStatus, exited bool) {
 	which := -1
 	if s.polling.TryLock() {
 		defer s.polling.Unlock()
@@ -219,16 +260,13 @@ func (s *supervisor) reap() (status unix.WaitStatus, exited bool) {
 }
 
 // commandStatus is secretenv's exit for the command's: its own status, or
-// 128+N when signal N killed it, as shells report. It prints nothing.
-func commandStatus(ws unix.WaitStatus) error {
+// 128+N when signal N killed it, as shells report.
+func commandStatus(ws unix.WaitStatus) int {
 	code := ws.ExitStatus()
 	if ws.Signaled() {
 		code = 128 + int(ws.Signal())
 	}
-	if code == 0 {
-		return nil
-	}
-	return &exitError{code: code}
+	return code
 }
 
 // ownsTerminal reports whether stdin is a terminal whose foreground process
@@ -239,8 +277,8 @@ func ownsTerminal() bool {
 	return err == nil && pgrp == unix.Getpgrp()
 }
 
-// parseSignal reads a signal name (SIGTERM, TERM, term) or number.
-func parseSignal(v string) (syscall.Signal, bool) {
+// ParseSignal reads a signal name (SIGTERM, TERM, term) or number.
+func ParseSignal(v string) (syscall.Signal, bool) {
 	if n, err := strconv.Atoi(v); err == nil {
 		return syscall.Signal(n), n > 0 && n <= 64
 	}
@@ -252,8 +290,8 @@ func parseSignal(v string) (syscall.Signal, bool) {
 	return sig, sig != 0
 }
 
-// signalName is the signal's name, such as SIGTERM, or its number.
-func signalName(sig syscall.Signal) string {
+// SignalName is the signal's name, such as SIGTERM, or its number.
+func SignalName(sig syscall.Signal) string {
 	if name := unix.SignalName(sig); name != "" {
 		return name
 	}

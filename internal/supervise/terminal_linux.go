@@ -1,4 +1,4 @@
-package main
+package supervise
 
 import (
 	"os"
@@ -14,14 +14,14 @@ const ioctlReadTermios = unix.TCGETS
 // cldStopped is siginfo's si_code for a child that stopped (<signal.h>).
 const cldStopped = 5
 
-// waitEditor returns once the editor (pid, leader of its own process group)
+// WaitEditor returns once the editor (pid, leader of its own process group)
 // has exited, leaving it to be reaped by cmd.Wait. With the terminal handed
 // to it (foreground), Ctrl-Z stops the editor's group only, and the shell
 // would never learn of it: the terminal would hang. So secretenv does what
 // the stopped job would have done: it takes the terminal back and stops its
 // own group; when the shell continues it (fg), it gives the terminal back
 // and continues the editor.
-func waitEditor(pid, tty int, foreground bool) {
+func WaitEditor(pid, tty int, foreground bool) {
 	for {
 		var info unix.Siginfo
 		// WNOWAIT: an exit is only looked at, so that cmd.Wait reaps it.
@@ -37,7 +37,7 @@ func waitEditor(pid, tty int, foreground bool) {
 		if !foreground {
 			continue
 		}
-		reclaimTerminal(tty)
+		ReclaimTerminal(tty)
 		suspend()
 		setForeground(tty, pid)
 		unix.Kill(-pid, unix.SIGCONT)
