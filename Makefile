@@ -41,7 +41,7 @@ release:
 # with an empty build cache, and fails unless every hash matches.
 reproducible: release
 	@set -e; tmp="$$(mktemp -d)"; trap 'chmod -R u+w "$$tmp"; rm -rf "$$tmp"' EXIT; \
-	mkdir "$$tmp/src"; cp go.mod go.sum *.go "$$tmp/src/"; \
+	mkdir "$$tmp/src"; git ls-files -z -- go.mod go.sum '*.go' | xargs -0 cp --parents -t "$$tmp/src/"; \
 	GOCACHE="$$tmp/cache" $(MAKE) --no-print-directory release SRC="$$tmp/src" DIST="$$tmp/dist" VERSION='$(VERSION)' >/dev/null; \
 	if cmp -s '$(DIST)/SHA256SUMS' "$$tmp/dist/SHA256SUMS"; then \
 		echo "reproducible: a second build from $$tmp/src with an empty cache has the same hashes"; \

@@ -50,6 +50,8 @@ build() {
 	out=$(mktemp -d)
 	go test -race -count=1 -exec /bin/true ./... >"$out/race" 2>&1 &
 	pids+=($!)
+	# -fuzz takes one package at a time: the root's FuzzMerge stands for
+	# them all here (the others' fuzz builds are small).
 	go test -run='^$' -fuzz=FuzzMerge -fuzztime=1x -exec /bin/true . >"$out/fuzz" 2>&1 &
 	pids+=($!)
 	CGO_ENABLED=0 go build -trimpath -o "$out/secretenv" . >"$out/static" 2>&1 &
@@ -63,13 +65,22 @@ build() {
 }
 
 phase build "compiling the tests (race and fuzz) and the static binary; minutes with a cold Go cache" build
-phase unit "go test -race ., the package's own tests" \
-	go test -race -shuffle=on -count=1 .
+# The unit tests are every package but integration: the command line in the
+# root and the internal packages, none of which needs moto or the binary.
+phase unit "go test -race on the root and internal/..., the packages' own tests" \
+	go test -race -shuffle=on -count=1 $(go list ./... | grep -v /integration)
 phase integration "go test -race ./integration/, the built binary against moto_server; about 2 minutes" \
 	go test -race -shuffle=on -count=1 ./integration/
 # Minimizing a new interesting input can take the whole budget (the leak
-# check is slow on kilobyte inputs); cap it so the 20 s go to fuzzing.
-phase fuzz "FuzzMerge for 20s" \
-	go test -run='^$' -fuzz=FuzzMerge -fuzztime=20s -fuzzminimizetime=2s .
+# check is slow on kilobyte inputs); cap it so the time goes to fuzzing.
+# The 20 s are split over the parsers of untrusted input: the whole pure
+# pipeline (FuzzMerge), the secret parser's fast path against its strict
+# one (FuzzParseSecret), and export's dotenv read back by put (FuzzExportPut).
+fuzz() {
+	go test -run='^$' -fuzz='^FuzzMerge$' -fuzztime=10s -fuzzminimizetime=2s . &&
+		go test -run='^$' -fuzz='^FuzzParseSecret$' -fuzztime=5s -fuzzminimizetime=1s ./internal/secret &&
+		go test -run='^$' -fuzz='^FuzzExportPut$' -fuzztime=5s -fuzzminimizetime=1s .
+}
+phase fuzz "FuzzMerge, FuzzParseSecret and FuzzExportPut for 20s in all" fuzz
 summary=$(printf '%s, ' "${times[@]}")
 say "all passed in ${SECONDS}s (${summary%, })"

@@ -31,7 +31,7 @@ import (
 // region from it, and the benchmark's responder ignores it.
 const authorization = "AWS4-HMAC-SHA256 Credential=bench/20240101/us-east-1/secretsmanager/aws4_request, SignedHeaders=host, Signature=0"
 
-// maxConcurrent is secretenv's bound on requests in flight (secrets.go), so
+// maxConcurrent is secretenv's bound on requests in flight (internal/store/secrets.go), so
 // that both open the same number of connections.
 const maxConcurrent = 8
 
