@@ -42,39 +42,16 @@ type sourceID struct {
 
 // load plans, fetches and merges: it returns the environment the command
 // will see. Every id, reference and key is validated before any secret value
-// is used, and all requests share one deadline.
+// is used, and all requests share one deadline. Each step is one call:
+// sources, key rules, fetch, parse (with the key rules), references, merge,
+// required keys.
 func load(ctx context.Context, opts options, environ []string, log *slog.Logger) (mergeResult, error) {
-	var sources []sourceID
-	var ids []store.SecretVersion
-	var paths []string
-	for _, s := range opts.secretIDs {
-		if strings.HasPrefix(s, store.PathPrefix) {
-			path, err := store.ParseParameterPath(s)
-			if err != nil {
-				return mergeResult{}, fmt.Errorf("SECRET_ID: %w", err)
-			}
-			sources = append(sources, sourceID{Path: path})
-			if !slices.Contains(paths, path) {
-				paths = append(paths, path)
-			}
-			continue
-		}
-		if store.IsWellFormedParameterARN(s) {
-			return mergeResult{}, fmt.Errorf("SECRET_ID: %s is a Parameter Store parameter; set it as the value of the variable it is for (NAME=%s), or load its path with ssm:/PATH", s, s)
-		}
-		v, key, err := store.ParseSecretID(s)
-		if err != nil {
-			return mergeResult{}, fmt.Errorf("SECRET_ID: %w", err)
-		}
-		if key != "" {
-			return mergeResult{}, fmt.Errorf("SECRET_ID: %s names json-key %q; a whole-object secret takes no json-key (leave that field empty)", s, key)
-		}
-		ids = append(ids, v)
-		sources = append(sources, sourceID{Version: v})
+	sources, err := readSources(opts.secretIDs)
+	if err != nil {
+		return mergeResult{}, err
 	}
 	var refs []reference
 	if opts.references {
-		var err error
 		if refs, err = findReferences(environ); err != nil {
 			return mergeResult{}, err
 		}
@@ -82,38 +59,122 @@ func load(ctx context.Context, opts options, environ []string, log *slog.Logger)
 	if len(sources) == 0 && len(refs) == 0 {
 		return mergeResult{}, errors.New("no secret to load: set SECRET_ID or pass --secret-id (or set a variable to a Secrets Manager or Parameter Store ARN)")
 	}
-	allowed, err := keys.AllowSet(opts.allowKeys)
+	rules, err := readKeyRules(opts)
 	if err != nil {
 		return mergeResult{}, err
+	}
+	texts, vals, err := fetch(ctx, opts, environ, log, sources, refs)
+	if err != nil {
+		return mergeResult{}, err
+	}
+	layers, err := parseSources(sources, texts, vals, rules)
+	if err != nil {
+		return mergeResult{}, err
+	}
+	refVals, refSecret, err := resolveReferences(refs, texts, vals.ByARN)
+	if err != nil {
+		return mergeResult{}, err
+	}
+	res := mergeEnv(environ, layers, refVals, refSecret, opts.override)
+	logMerge(log, res)
+	if err := checkRequired(rules.required, res, opts.secretIDs, len(refs)); err != nil {
+		return mergeResult{}, err
+	}
+	return res, nil
+}
+
+// readSources parses the SECRET_ID entries, in order: secrets and ssm:
+// paths. A parameter ARN or a json-key there is refused: they name one
+// value, and a SECRET_ID entry stands for a whole object.
+func readSources(secretIDs []string) ([]sourceID, error) {
+	var sources []sourceID
+	for _, s := range secretIDs {
+		if strings.HasPrefix(s, store.PathPrefix) {
+			path, err := store.ParseParameterPath(s)
+			if err != nil {
+				return nil, fmt.Errorf("SECRET_ID: %w", err)
+			}
+			sources = append(sources, sourceID{Path: path})
+			continue
+		}
+		if store.IsWellFormedParameterARN(s) {
+			return nil, fmt.Errorf("SECRET_ID: %s is a Parameter Store parameter; set it as the value of the variable it is for (NAME=%s), or load its path with ssm:/PATH", s, s)
+		}
+		v, key, err := store.ParseSecretID(s)
+		if err != nil {
+			return nil, fmt.Errorf("SECRET_ID: %w", err)
+		}
+		if key != "" {
+			return nil, fmt.Errorf("SECRET_ID: %s names json-key %q; a whole-object secret takes no json-key (leave that field empty)", s, key)
+		}
+		sources = append(sources, sourceID{Version: v})
+	}
+	return sources, nil
+}
+
+// keyRules are the settings that decide which keys load accepts, read
+// (templates included) before any request, so a mistake costs no fetch.
+type keyRules struct {
+	allowed  map[string]bool // --allow-key
+	required []string        // --require, --require-from
+	declared map[string]bool // --only-key, --only-keys-from; nil: every key
+}
+
+func readKeyRules(opts options) (keyRules, error) {
+	allowed, err := keys.AllowSet(opts.allowKeys)
+	if err != nil {
+		return keyRules{}, err
 	}
 	required, err := requiredKeys(opts)
 	if err != nil {
-		return mergeResult{}, err
+		return keyRules{}, err
 	}
 	declared, err := declaredKeys(opts)
 	if err != nil {
-		return mergeResult{}, err
+		return keyRules{}, err
 	}
+	return keyRules{allowed: allowed, required: required, declared: declared}, nil
+}
 
+// fetch opens the stores, checks their settings and fetches every secret
+// and parameter the sources and references name, under one --timeout
+// deadline. A failure names the variables that referenced what failed.
+func fetch(ctx context.Context, opts options, environ []string, log *slog.Logger, sources []sourceID, refs []reference) (map[store.SecretVersion]string, store.ParameterValues, error) {
+	var ids []store.SecretVersion
+	var paths []string
+	for _, src := range sources {
+		switch {
+		case src.Path == "":
+			ids = append(ids, src.Version)
+		case !slices.Contains(paths, src.Path):
+			paths = append(paths, src.Path)
+		}
+	}
 	ctx, cancel := context.WithTimeout(ctx, opts.timeout)
 	defer cancel()
 	sm, err := store.NewChecked(ctx, storeConfig(opts, environ, log))
 	if err != nil {
-		return mergeResult{}, err
+		return nil, store.ParameterValues{}, err
 	}
 	paramRefs := parameterRefs(refs)
 	var params *store.ParameterStore
 	if len(paramRefs) > 0 || len(paths) > 0 {
 		params = store.NewParameterStore(sm)
 		if err := params.CheckSetup(environ); err != nil {
-			return mergeResult{}, err
+			return nil, store.ParameterValues{}, err
 		}
 	}
 	texts, vals, err := fetchSources(ctx, sm, params, distinct(ids, refs), paramRefs, paths)
 	if err != nil {
-		return mergeResult{}, nameReferences(err, refs)
+		return nil, store.ParameterValues{}, nameReferences(err, refs)
 	}
+	return texts, vals, nil
+}
 
+// parseSources turns each source's fetched text or parameters into a
+// layer of variables, and applies the key rules to it: names, NUL bytes,
+// the declared set, the deny list. Errors name the source.
+func parseSources(sources []sourceID, texts map[store.SecretVersion]string, vals store.ParameterValues, rules keyRules) ([]layer, error) {
 	layers := make([]layer, 0, len(sources))
 	for _, src := range sources {
 		var vars map[string]string
@@ -129,26 +190,17 @@ func load(ctx context.Context, opts options, environ []string, log *slog.Logger)
 			err = keys.CheckNames(vars)
 		}
 		if err == nil {
-			err = keys.CheckDeclared(vars, declared) // first: an undeclared key is refused whatever it is
+			err = keys.CheckDeclared(vars, rules.declared) // first: an undeclared key is refused whatever it is
 		}
 		if err == nil {
-			err = keys.CheckDenied(vars, allowed)
+			err = keys.CheckDenied(vars, rules.allowed)
 		}
 		if err != nil {
-			return mergeResult{}, fmt.Errorf("%s: %w", id, err)
+			return nil, fmt.Errorf("%s: %w", id, err)
 		}
 		layers = append(layers, layer{ID: id, Vars: vars})
 	}
-	refVals, refSecret, err := resolveReferences(refs, texts, vals.ByARN)
-	if err != nil {
-		return mergeResult{}, err
-	}
-	res := mergeEnv(environ, layers, refVals, refSecret, opts.override)
-	logMerge(log, res)
-	if err := checkRequired(required, res, opts.secretIDs, len(refs)); err != nil {
-		return mergeResult{}, err
-	}
-	return res, nil
+	return layers, nil
 }
 
 // notReferences are secretenv's own settings: SECRET_ID holds ARNs to load
