@@ -191,7 +191,7 @@ func (d varsDiff) equal() bool {
 }
 
 // diffVars compares a and b by key, and by value unless keysOnly.
-// Values compare as the environment would hold them (parseSecret's
+// Values compare as the environment would hold them (secret.Parse's
 // conversion), so 1.50 and "1.50" are the same.
 func diffVars(a, b map[string]string, keysOnly bool) varsDiff {
 	d := varsDiff{onlyA: map[string]bool{}, onlyB: map[string]bool{}, differs: map[string]bool{}}

@@ -54,7 +54,7 @@ func (k keyFlags) templateKeys(path string) ([]string, error) {
 }
 
 // fileKeys returns the keys of a template (.env.example, a JSON object), read
-// as readVarsFile reads it. Values are ignored: a template's are empty or
+// as dotenv.ReadVars reads it. Values are ignored: a template's are empty or
 // placeholders.
 func fileKeys(path string) ([]string, error) {
 	if path == "-" {

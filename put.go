@@ -96,7 +96,7 @@ func runPut(ctx context.Context, inv *invocation) error {
 
 // readDocumentFile reads put's input: a JSON object, each value kept as
 // written, or a dotenv file, whose values become JSON strings. "-" is stdin;
-// format "" chooses by the name as readVarsFile does (.json is JSON).
+// format "" chooses by the name as dotenv.ReadVars does (.json is JSON).
 func readDocumentFile(path, format string, stdin io.Reader) (secret.Document, error) {
 	if format == "" {
 		format = dotenv.FormatByName(path)

@@ -23,7 +23,7 @@ import (
 
 // --watch: instead of exec, secretenv starts the command as a child, polls
 // the secrets it came from, and restarts (or stops) it when they change. The
-// child's life cycle is in supervise_unix.go; this file decides when the
+// child's life cycle is in internal/supervise; this file decides when the
 // environment changed.
 
 // watchOptions are --watch and the flags that shape it.
