@@ -22,7 +22,12 @@ import (
 // (us-east-1), or ok false if it does not exist.
 func stored(t testing.TB, name string) (text, version string, ok bool) {
 	t.Helper()
-	out, err := smClient(t, "us-east-1").GetSecretValue(context.Background(), &secretsmanager.GetSecretValueInput{SecretId: aws.String(name)})
+	// AWSCURRENT by name: moto 5.2.1 answers a stageless read with the
+	// version PutSecretValue last made current, not the one
+	// UpdateSecretVersionStage moved AWSCURRENT to (AWS has one answer).
+	out, err := smClient(t, "us-east-1").GetSecretValue(context.Background(), &secretsmanager.GetSecretValueInput{
+		SecretId: aws.String(name), VersionStage: aws.String("AWSCURRENT"),
+	})
 	if err != nil {
 		if strings.Contains(err.Error(), "ResourceNotFoundException") {
 			return "", "", false
@@ -329,7 +334,7 @@ func TestPutWriteErrors(t *testing.T) {
 	}{
 		{"AccessDeniedException", `{"A":"1"}`, "access denied to PutSecretValue (AccessDeniedException); the role needs secretsmanager:PutSecretValue"},
 		{"AccessDeniedException", "", "access denied to CreateSecret (AccessDeniedException); the role needs secretsmanager:CreateSecret"},
-		{"ResourceExistsException", "", "someone else created the secret at the same moment (ResourceExistsException)"},
+		{"ResourceExistsException", "", "someone else created the secret since it was read; nothing written"},
 		{"EncryptionFailure", `{"A":"1"}`, "cannot encrypt the secret (EncryptionFailure)"},
 		{"LimitExceededException", `{"A":"1"}`, "Secrets Manager refused the write (LimitExceededException)"},
 	}
@@ -355,9 +360,14 @@ func TestPutRetrySameToken(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var body struct{ ClientRequestToken string }
 		json.NewDecoder(r.Body).Decode(&body)
-		if r.Header.Get("X-Amz-Target") == "secretsmanager.GetSecretValue" {
+		switch r.Header.Get("X-Amz-Target") {
+		case "secretsmanager.GetSecretValue":
 			w.Header().Set("Content-Type", "application/x-amz-json-1.1")
 			json.NewEncoder(w).Encode(map[string]any{"Name": "app", "SecretString": `{"A":"1"}`, "VersionId": "v1"})
+			return
+		case "secretsmanager.UpdateSecretVersionStage":
+			w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+			json.NewEncoder(w).Encode(map[string]any{"Name": "app"})
 			return
 		}
 		mu.Lock()
