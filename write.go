@@ -9,8 +9,10 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
@@ -73,7 +75,13 @@ func readCurrent(ctx context.Context, store *secretStore, v secretVersion) (curr
 		return current{}, fmt.Errorf("%s: no AWS region configured; set AWS_REGION or pass --region (or give the secret as a full ARN)", v)
 	}
 	var tr requestTrace
-	out, err := store.client(region).GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String(v.ID)}, callOptions(&tr, false))
+	// AWSCURRENT is the default stage in AWS; asked for by name because
+	// moto (5.2.1) answers a stageless read with the version PutSecretValue
+	// last made current, not the one UpdateSecretVersionStage moved
+	// AWSCURRENT to, and the compare-and-swap in commit depends on it.
+	out, err := store.client(region).GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{
+		SecretId: aws.String(v.ID), VersionStage: aws.String("AWSCURRENT"),
+	}, callOptions(&tr, false))
 	store.log.Debug("read secret", "secret", v.String(), "region", region, "endpoint", tr.endpoint, "attempts", tr.attempts, "ok", err == nil)
 	if err != nil {
 		if apiCode(err) == "ResourceNotFoundException" && !late(ctx) {
@@ -332,12 +340,36 @@ func confirm(ctx context.Context, inv *invocation, id string, n int) error {
 	return nil
 }
 
+// pendingLabelPrefix starts the staging label a new version carries
+// between PutSecretValue and the move of AWSCURRENT to it. A label of its
+// own (the prefix and the version's id) keeps AWSCURRENT where it is until
+// the compare-and-swap, and says who left it if the process dies between
+// the two calls. It is removed either way: a secret carries at most 20
+// staging labels in AWS, and a version with none is deprecated and deleted
+// by Secrets Manager in time.
+const pendingLabelPrefix = "secretenv-pending-"
+
+// pendingCleanupTimeout bounds the removal of the pending label. It runs
+// after the write's own deadline or a stop signal too (the label would be
+// left otherwise), so it needs a bound of its own.
+const pendingCleanupTimeout = 5 * time.Second
+
 // commit writes next as the secret's new current version, unless someone
 // else wrote a version since base was read. It has a deadline of its own:
 // the time a person spent in the editor or at the question is not AWS's.
+//
+// The check is a real compare-and-swap, not a re-read before the write
+// (which leaves a window of some milliseconds for a second writer): the
+// new version is written under a pending label, then AWSCURRENT is moved
+// to it with RemoveFromVersionId = the version read, which Secrets Manager
+// refuses when AWSCURRENT is no longer there. A new secret is created with
+// CreateSecret, which refuses a name that exists.
 func commit(ctx context.Context, inv *invocation, store *secretStore, v secretVersion, base current, next document) (string, error) {
 	ctx, cancel := context.WithTimeout(ctx, inv.opts.timeout)
 	defer cancel()
+	// A cheap early refusal of the common case (a person in the editor
+	// while a colleague wrote), before a version is written; the swap
+	// below is what makes it safe.
 	now, err := readCurrent(ctx, store, v)
 	if err != nil {
 		return "", err
@@ -349,36 +381,145 @@ func commit(ctx context.Context, inv *invocation, store *secretStore, v secretVe
 	if err != nil {
 		return "", err
 	}
-	region := store.region(v)
-	client := store.client(region)
-	stored := next.stored()
-	// The same ClientRequestToken on every attempt: a retry of a request
-	// that did reach Secrets Manager is then recognised, not a new version.
 	if !now.exists {
-		in := &secretsmanager.CreateSecretInput{Name: aws.String(v.ID), SecretString: aws.String(stored), ClientRequestToken: aws.String(token)}
-		if inv.opts.kmsKeyID != "" {
-			in.KmsKeyId = aws.String(inv.opts.kmsKeyID)
-		}
-		if inv.opts.description != "" {
-			in.Description = aws.String(inv.opts.description)
-		}
-		var tr requestTrace
-		out, err := client.CreateSecret(ctx, in, callOptions(&tr, true))
-		store.log.Debug("created secret", "secret", v.String(), "region", region, "attempts", tr.attempts, "ok", err == nil)
-		if err != nil {
-			return "", describeWriteError(ctx, store, v, region, "CreateSecret", tr, withLastError(ctx, err, tr))
-		}
+		return create(ctx, inv, store, v, base, next.stored(), token)
+	}
+	return swap(ctx, inv, store, v, base, next.stored(), token)
+}
+
+// create makes the secret with stored as its first version. The same
+// ClientRequestToken on every attempt: a retry of a request that did reach
+// Secrets Manager is then recognised, not a second secret.
+func create(ctx context.Context, inv *invocation, store *secretStore, v secretVersion, base current, stored, token string) (string, error) {
+	region := store.region(v)
+	in := &secretsmanager.CreateSecretInput{Name: aws.String(v.ID), SecretString: aws.String(stored), ClientRequestToken: aws.String(token)}
+	if inv.opts.kmsKeyID != "" {
+		in.KmsKeyId = aws.String(inv.opts.kmsKeyID)
+	}
+	if inv.opts.description != "" {
+		in.Description = aws.String(inv.opts.description)
+	}
+	var tr requestTrace
+	out, err := store.client(region).CreateSecret(ctx, in, callOptions(&tr, true))
+	store.log.Debug("created secret", "secret", v.String(), "region", region, "attempts", tr.attempts, "ok", err == nil)
+	if err == nil {
 		return aws.ToString(out.VersionId), nil
 	}
+	if apiCode(err) != "ResourceExistsException" {
+		return "", describeWriteError(ctx, store, v, region, "CreateSecret", tr, withLastError(ctx, err, tr))
+	}
+	// Someone else created it first, or this is the SDK's retry of our
+	// own CreateSecret whose answer was lost: then the current version
+	// carries our token as its VersionId.
+	now, rerr := readCurrent(ctx, store, v)
+	if rerr == nil && now.versionID == token {
+		return token, nil
+	}
+	if rerr != nil {
+		now = current{exists: true}
+	}
+	return "", raceError(v, base, now)
+}
+
+// swap writes stored as a version under a pending label, then moves
+// AWSCURRENT to it from base's version; see commit.
+func swap(ctx context.Context, inv *invocation, store *secretStore, v secretVersion, base current, stored, token string) (string, error) {
+	region := store.region(v)
+	client := store.client(region)
+	label := pendingLabelPrefix + token
 	var tr requestTrace
 	out, err := client.PutSecretValue(ctx, &secretsmanager.PutSecretValueInput{
 		SecretId: aws.String(v.ID), SecretString: aws.String(stored), ClientRequestToken: aws.String(token),
+		// Only the pending label: without VersionStages, PutSecretValue
+		// would move AWSCURRENT here at once, whoever wrote meanwhile.
+		VersionStages: []string{label},
 	}, callOptions(&tr, true))
 	store.log.Debug("put secret value", "secret", v.String(), "region", region, "attempts", tr.attempts, "ok", err == nil)
 	if err != nil {
 		return "", describeWriteError(ctx, store, v, region, "PutSecretValue", tr, withLastError(ctx, err, tr))
 	}
-	return aws.ToString(out.VersionId), nil
+	version := aws.ToString(out.VersionId)
+	if version == "" {
+		version = token // Secrets Manager uses the token as the VersionId
+	}
+	if !slices.Contains(out.VersionStages, "AWSCURRENT") {
+		// The first value of a secret created without one is made current
+		// by PutSecretValue itself; there is no version to swap from then,
+		// and the move (without RemoveFromVersionId) fails if someone
+		// else's version became current meanwhile.
+		in := &secretsmanager.UpdateSecretVersionStageInput{
+			SecretId: aws.String(v.ID), VersionStage: aws.String("AWSCURRENT"), MoveToVersionId: aws.String(version),
+		}
+		if base.versionID != "" {
+			in.RemoveFromVersionId = aws.String(base.versionID)
+		}
+		var tr requestTrace
+		_, err = client.UpdateSecretVersionStage(ctx, in, callOptions(&tr, true))
+		store.log.Debug("moved AWSCURRENT", "secret", v.String(), "region", region, "attempts", tr.attempts, "ok", err == nil)
+		if err != nil {
+			// Who holds AWSCURRENT now decides. Our version: the SDK retried
+			// a move that had succeeded and whose answer was lost (the
+			// retry finds AWSCURRENT gone from base's version). Another
+			// version: someone else wrote in between; nothing of ours is
+			// current.
+			now, rerr := readCurrent(ctx, store, v)
+			switch {
+			case rerr == nil && now.versionID == version:
+				err = nil
+			case rerr == nil && (now.exists != base.exists || now.versionID != base.versionID):
+				return "", withLeftover(raceError(v, base, now), removePending(ctx, store, v, label, version), v, label, version)
+			default:
+				werr := describeWriteError(ctx, store, v, region, "UpdateSecretVersionStage", tr, withLastError(ctx, err, tr))
+				return "", withLeftover(werr, removePending(ctx, store, v, label, version), v, label, version)
+			}
+		}
+	}
+	if err := removePending(ctx, store, v, label, version); err != nil {
+		// Written and current: only the label is left, which is clutter,
+		// not a failure.
+		fmt.Fprintf(inv.stderr, "secretenv: %s: written, but the label %s is left on version %s (%s); remove it with %s\n", v, label, version, errorCode(err), removeLabelCommand(v, label, version))
+	}
+	return version, nil
+}
+
+// removePending removes label from version, best effort and bounded, also
+// after ctx's deadline or a stop signal. A label already gone (a retry
+// after a removal whose answer was lost) is not an error.
+func removePending(ctx context.Context, store *secretStore, v secretVersion, label, version string) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), pendingCleanupTimeout)
+	defer cancel()
+	region := store.region(v)
+	var tr requestTrace
+	_, err := store.client(region).UpdateSecretVersionStage(ctx, &secretsmanager.UpdateSecretVersionStageInput{
+		SecretId: aws.String(v.ID), VersionStage: aws.String(label), RemoveFromVersionId: aws.String(version),
+	}, callOptions(&tr, true))
+	store.log.Debug("removed pending label", "secret", v.String(), "region", region, "attempts", tr.attempts, "ok", err == nil)
+	if tr.attempts > 1 && apiCode(err) == "InvalidParameterException" {
+		return nil
+	}
+	return err
+}
+
+// withLeftover adds to err, when the pending label could not be removed
+// (cleanup is that failure), where the version is and how to remove it.
+func withLeftover(err, cleanup error, v secretVersion, label, version string) error {
+	if cleanup == nil {
+		return err
+	}
+	return fmt.Errorf("%w; a version labelled %s (not current) is left: remove the label with %s", err, label, removeLabelCommand(v, label, version))
+}
+
+// removeLabelCommand is the AWS CLI command that removes label from version.
+func removeLabelCommand(v secretVersion, label, version string) string {
+	return fmt.Sprintf("aws secretsmanager update-secret-version-stage --secret-id %s --version-stage %s --remove-from-version-id %s", v.ID, label, version)
+}
+
+// errorCode is err's AWS error code, or "no answer" when it has none.
+func errorCode(err error) string {
+	if code := apiCode(err); code != "" {
+		return code
+	}
+	return "no answer"
 }
 
 // prepare settles next against base and validates it, returning what to
@@ -466,9 +607,16 @@ func raceError(v secretVersion, base, now current) error {
 	if now.unreadable != nil {
 		return fmt.Errorf("%s: someone else wrote a new version since it was read (not a JSON object); %s", v, what)
 	}
-	var keys []string
+	// Sorted by name, whatever the change: the change list groups them by
+	// kind, but here they are one list a person scans for their own key.
+	var changed []string
 	for _, c := range diffDocuments(base.doc, now.doc) {
-		keys = append(keys, displayKey(c.key))
+		changed = append(changed, c.key)
+	}
+	slices.Sort(changed)
+	var keys []string
+	for _, k := range changed {
+		keys = append(keys, displayKey(k))
 	}
 	which := "no key's value (only its stored form)"
 	if len(keys) > 0 {
@@ -518,8 +666,6 @@ func describeWriteCode(code, op string) string {
 	switch code {
 	case "AccessDeniedException":
 		return fmt.Sprintf("access denied to %s (%s); the role needs secretsmanager:%s on this secret, and kms:GenerateDataKey and kms:Encrypt on a customer KMS key (examples/iam-policy-maintainer.json)", op, code, op)
-	case "ResourceExistsException":
-		return fmt.Sprintf("someone else created the secret at the same moment (%s); nothing written; run the command again", code)
 	case "EncryptionFailure":
 		return fmt.Sprintf("cannot encrypt the secret (%s); check the KMS key (--kms-key-id) is enabled and the role may use it", code)
 	case "LimitExceededException":

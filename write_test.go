@@ -163,3 +163,40 @@ func TestChangeListKeys(t *testing.T) {
 		t.Errorf("raceError = %q: a raw control character", err)
 	}
 }
+
+// TestRaceErrorKeys: the conflict line names the other writer's changed
+// keys sorted by name (not grouped by kind as the change list is), and
+// never a value.
+func TestRaceErrorKeys(t *testing.T) {
+	t.Parallel()
+	v := secretVersion{ID: "app"}
+	base := current{exists: true, versionID: "v1", doc: document{"B": `"old-b"`, "D": `"old-d"`, "Z": `"old-z"`}}
+	cases := []struct {
+		name string
+		base current
+		now  current
+		want string
+	}{
+		{"added, removed, changed sorted", base,
+			current{exists: true, versionID: "v2", doc: document{"A": `"new-a"`, "B": `"new-b"`, "Z": `"old-z"`, "C": `"new-c"`}},
+			"app: someone else wrote a new version since it was read (they changed key A, B, C, D); nothing written"},
+		{"only the stored form", base,
+			current{exists: true, versionID: "v2", doc: document{"B": `"old-b"`, "D": `"old-d"`, "Z": `"old-z"`}},
+			"(they changed no key's value (only its stored form))"},
+		{"created meanwhile", current{}, current{exists: true, versionID: "v1"},
+			"app: someone else created the secret since it was read; nothing written"},
+		{"deleted meanwhile", base, current{}, "app: someone else deleted the secret since it was read"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			got := raceError(v, tc.base, tc.now).Error()
+			if !strings.Contains(got, tc.want) {
+				t.Errorf("raceError = %q, want it to contain %q", got, tc.want)
+			}
+			if strings.Contains(got, "old-") || strings.Contains(got, "new-") {
+				t.Errorf("raceError = %q holds a value", got)
+			}
+		})
+	}
+}

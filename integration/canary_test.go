@@ -505,6 +505,26 @@ func writeFakeWith(exists bool, handle func(w http.ResponseWriter)) func(t *test
 	}
 }
 
+// casFakeWith runs put against a casFake holding a secret with the canary,
+// whose hook decides the compare-and-swap's answers.
+func casFakeWith(hook func(f *casFake, op, stage string, n int) (int, string, bool)) func(t *testing.T) ([]string, string, []string) {
+	return func(t *testing.T) ([]string, string, []string) {
+		f := startCASFake(t, `{"OLD":"`+canary+`"}`, hook)
+		return withEnv(baseEnv(t), "AWS_ENDPOINT_URL_SECRETS_MANAGER="+f.URL), `{"NEW":"` + canary + `"}`, []string{"put", "app", "--from", "-", "--format", "json", "--yes", "--timeout", "1s"}
+	}
+}
+
+// failCAS answers op (and, for UpdateSecretVersionStage, AWSCURRENT's move
+// or the pending label's removal) with code, not carried out.
+func failCAS(op string, move bool, code string) func(f *casFake, op, stage string, n int) (int, string, bool) {
+	return func(f *casFake, o, stage string, _ int) (int, string, bool) {
+		if o == op && (op != "UpdateSecretVersionStage" || (stage == "AWSCURRENT") == move) {
+			return 400, code, false
+		}
+		return 0, "", true
+	}
+}
+
 // readFails runs cmd (edit or put) against a fake whose every answer,
 // the first read included, is handle.
 func readFails(cmd string, handle func(w http.ResponseWriter)) func(t *testing.T) ([]string, string, []string) {
@@ -562,6 +582,30 @@ func TestNoCanaryLeaksWrite(t *testing.T) {
 		{"put: PutSecretValue garbled 200", 125, writeFakeWith(true, raw(200, `{"Name":"`+canary))},
 		{"put: CreateSecret error body", 125, writeFakeWith(false, awsError(400, "EncryptionFailure"))},
 		{"put: CreateSecret exists", 125, writeFakeWith(false, awsError(400, "ResourceExistsException"))},
+		// put: the compare-and-swap
+		{"put: writer between the two calls", 125, casFakeWith(func(f *casFake, op, _ string, _ int) (int, string, bool) {
+			if op == "PutSecretValue" {
+				f.current, f.texts["other"] = "other", `{"OLD":"`+canary+`2","Z":"`+canary+`3"}`
+			}
+			return 0, "", true
+		})},
+		{"put: move of AWSCURRENT denied", 125, casFakeWith(failCAS("UpdateSecretVersionStage", true, "AccessDeniedException"))},
+		{"put: written, label removal denied", 0, casFakeWith(failCAS("UpdateSecretVersionStage", false, "AccessDeniedException"))},
+		{"put: move answer lost", 0, casFakeWith(func(f *casFake, op, stage string, n int) (int, string, bool) {
+			if op == "UpdateSecretVersionStage" && stage == "AWSCURRENT" && n == 1 {
+				return 500, "InternalServiceError", true
+			}
+			return 0, "", true
+		})},
+		{"put: CreateSecret lost its answer", 0, func(t *testing.T) ([]string, string, []string) {
+			f := startCASFake(t, "", func(f *casFake, op, _ string, n int) (int, string, bool) {
+				if op == "CreateSecret" && n == 1 {
+					return 500, "InternalServiceError", true
+				}
+				return 0, "", true
+			})
+			return withEnv(baseEnv(t), "AWS_ENDPOINT_URL_SECRETS_MANAGER="+f.URL), `{"NEW":"` + canary + `"}`, []string{"put", "app", "--from", "-", "--format", "json", "--yes", "--timeout", "1s"}
+		}},
 		// put: successes print names only
 		{"put: written", 0, putFrom(old, "json", `{"A":"`+canary+`2","C":"`+canary+`3"}`, "--yes")},
 		{"put: dry-run", 0, putFrom(old, "json", `{"A":"`+canary+`2","C":"`+canary+`3"}`, "--dry-run", "--delete-key", "B")},

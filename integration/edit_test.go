@@ -297,3 +297,29 @@ func TestEditBrokenStdout(t *testing.T) {
 	checkStored(t, name, `{"A":"1"}`)
 	checkEmpty(t, tmp)
 }
+
+// TestEditSwapConflict: a writer between edit's PutSecretValue and its move
+// of AWSCURRENT (past the re-read, so only the compare-and-swap can see
+// it) wins; edit writes nothing current, names their keys sorted, exits
+// 125 and removes its pending label.
+func TestEditSwapConflict(t *testing.T) {
+	t.Parallel()
+	f := startCASFake(t, `{"A":"1"}`, func(f *casFake, op, _ string, _ int) (int, string, bool) {
+		if op == "PutSecretValue" {
+			f.current, f.texts["other"] = "other", `{"A":"1","Z":"9","C":"3"}`
+		}
+		return 0, "", true
+	})
+	env, tmp := editEnv(t, editorScript(t, `printf '{"A": "1", "B": "2"}' > "$1"`))
+	res := runSecretenv(t, withEnv(env, "AWS_ENDPOINT_URL_SECRETS_MANAGER="+f.URL), "", "edit", "app", "--yes")
+	if res.Code != 125 {
+		t.Fatalf("exit %d, want 125; stdout %q stderr %q", res.Code, res.Stdout, res.Stderr)
+	}
+	checkOneLine(t, res.Stderr, "secretenv: app: someone else wrote a new version since it was read (they changed key C, Z); nothing written")
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.current != "other" || len(f.labels) != 0 {
+		t.Errorf("current %s, pending labels %v; want theirs current and no label left", f.current, f.labels)
+	}
+	checkEmpty(t, tmp)
+}
