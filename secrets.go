@@ -288,6 +288,14 @@ func (s *secretStore) fetch(ctx context.Context, v secretVersion) (string, error
 	if v.Stage != "" {
 		in.VersionStage = aws.String(v.Stage)
 	}
+	if v.Stage == "" && v.VersionID == "" {
+		// AWSCURRENT is what Secrets Manager returns for no stage; naming it
+		// makes emulators that resolve "no stage" differently (moto keeps the
+		// last version PutSecretValue made current, not the one
+		// UpdateSecretVersionStage moved the label to) agree with AWS, so the
+		// entrypoint reads what edit and put's compare-and-swap made current.
+		in.VersionStage = aws.String("AWSCURRENT")
+	}
 	if v.VersionID != "" {
 		in.VersionId = aws.String(v.VersionID)
 	}
