@@ -697,20 +697,22 @@ var loaderExceptions = []string{
 // isLoaderKey reports whether name matches loaderKeys and is not one of
 // loaderExceptions. It runs for every key of every secret (2,000 in a
 // 64 KiB secret), so the entries are sorted out once, and a name costs a map
-// lookup and a binary search, without allocating.
+// lookup and the few prefixes that start with its first byte, without
+// allocating: the families stay O(1) per key however many are added.
 func isLoaderKey(name string) bool {
+	if name == "" {
+		return false
+	}
 	m := loaderMatch()
 	if m.exact[name] {
 		return true
 	}
-	// The prefixes are sorted and none is a prefix of another, so the only
-	// one that can match is the greatest not above name: any prefix p of
-	// name sorts at or below it, and an entry between p and name would
-	// start with p.
-	if i, found := slices.BinarySearch(m.prefixes, name); found || i > 0 && strings.HasPrefix(name, m.prefixes[i-1]) {
-		return !m.except[name]
+	for _, p := range m.prefixes[name[0]] {
+		if strings.HasPrefix(name, p) {
+			return !m.except[name]
+		}
 	}
-	for _, p := range m.anyCase {
+	for _, p := range m.anyCase[name[0]] {
 		prefix, isPrefix := strings.CutSuffix(p, "*")
 		if isPrefix && len(name) >= len(prefix) && strings.EqualFold(name[:len(prefix)], prefix) || strings.EqualFold(name, p) {
 			return true
@@ -719,23 +721,28 @@ func isLoaderKey(name string) bool {
 	return false
 }
 
-// loaderMatcher is loaderKeys sorted by how an entry matches.
+// loaderMatcher is loaderKeys sorted by how an entry matches, the prefixes
+// filed under their first byte.
 type loaderMatcher struct {
 	exact    map[string]bool
 	except   map[string]bool
-	prefixes []string // without the '*', sorted, none a prefix of another
-	anyCase  []string // entries in lower case, read in any case
+	prefixes [256][]string // without the '*'
+	anyCase  [256][]string // entries in lower case, read in any case: under both cases of the first byte
 }
 
-var loaderMatch = sync.OnceValue(func() loaderMatcher {
-	m := loaderMatcher{exact: make(map[string]bool, len(loaderKeys)), except: make(map[string]bool, len(loaderExceptions))}
+var loaderMatch = sync.OnceValue(func() *loaderMatcher {
+	m := &loaderMatcher{exact: make(map[string]bool, len(loaderKeys)), except: make(map[string]bool, len(loaderExceptions))}
 	for _, p := range loaderKeys {
 		prefix, isPrefix := strings.CutSuffix(p, "*")
 		switch {
 		case prefix == strings.ToLower(prefix):
-			m.anyCase = append(m.anyCase, p)
+			lower, upper := p[0], strings.ToUpper(p[:1])[0]
+			m.anyCase[lower] = append(m.anyCase[lower], p)
+			if upper != lower {
+				m.anyCase[upper] = append(m.anyCase[upper], p)
+			}
 		case isPrefix:
-			m.prefixes = append(m.prefixes, prefix)
+			m.prefixes[p[0]] = append(m.prefixes[p[0]], prefix)
 		default:
 			m.exact[p] = true
 		}
@@ -743,17 +750,6 @@ var loaderMatch = sync.OnceValue(func() loaderMatcher {
 	for _, name := range loaderExceptions {
 		m.except[name] = true
 	}
-	// Drop a prefix that a shorter one covers (LESSKEY under LESS), which
-	// the binary search relies on.
-	slices.Sort(m.prefixes)
-	kept := m.prefixes[:0]
-	for _, p := range m.prefixes {
-		// Sorted, a prefix comes right before what it covers.
-		if len(kept) == 0 || !strings.HasPrefix(p, kept[len(kept)-1]) {
-			kept = append(kept, p)
-		}
-	}
-	m.prefixes = kept
 	return m
 })
 

@@ -1056,3 +1056,15 @@ func BenchmarkCheckDenied(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkIsLoaderKey is the per-key cost alone, over names that miss,
+// hit an exact entry, hit a family and hit an exception:
+// go test -run '^$' -bench IsLoaderKey -benchmem
+func BenchmarkIsLoaderKey(b *testing.B) {
+	names := []string{"APP_SETTING_0001", "DATABASE_URL", "PATH", "GIT_SSH_COMMAND", "NODE_ENV", "npm_config_x", "ZZ_LAST", "LD_PRELOAD"}
+	for b.Loop() {
+		for _, n := range names {
+			isLoaderKey(n)
+		}
+	}
+}
