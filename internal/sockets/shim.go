@@ -170,19 +170,68 @@ func (s *Set) Command(path string, argv, env []string) *exec.Cmd {
 // executed, with the sockets as they were.
 func (s *Set) Exec(path string, argv, env []string) error {
 	list := make([]string, len(s.files))
+	var restore []func()
+	undo := func() {
+		for _, f := range restore {
+			f()
+		}
+	}
 	for i, f := range s.files {
 		fd := f.Fd()
 		list[i] = strconv.FormatUint(uint64(fd), 10)
-		if _, err := unix.FcntlInt(fd, unix.F_SETFD, 0); err != nil {
+		if err := clearCloexec(int(fd), &restore); err != nil {
+			undo()
 			return fmt.Errorf("passing the sockets: %w", err)
 		}
 	}
+	if err := holdTargets(len(s.files), int(s.files[0].Fd()), &restore); err != nil {
+		undo()
+		return fmt.Errorf("passing the sockets: %w", err)
+	}
 	self := selfExe()
 	err := unix.Exec(self, argv, s.shimEnv(env, list, path))
-	for _, f := range s.files {
-		unix.FcntlInt(f.Fd(), unix.F_SETFD, unix.FD_CLOEXEC)
-	}
+	undo()
 	return &ExecError{self, err}
+}
+
+// holdTargets makes descriptors 3..3+n-1 survive execve, so that the shim's
+// own runtime, which opens files as it starts (Go 1.25 keeps the cgroup's
+// cpu.max open), finds them taken and opens its files above them; the shim
+// then replaces them with the sockets. An open descriptor gets its
+// close-on-exec flag cleared (the flag only matters at execve; the file is
+// untouched), a free one is filled with a duplicate of a socket.
+func holdTargets(n, fill int, restore *[]func()) error {
+	for t := FirstFD; t < FirstFD+n; t++ {
+		for {
+			flags, err := unix.FcntlInt(uintptr(t), unix.F_GETFD, 0)
+			if err == nil {
+				if flags&unix.FD_CLOEXEC != 0 {
+					if err := clearCloexec(t, restore); err != nil {
+						return err
+					}
+				}
+				break
+			}
+			got, err := unix.FcntlInt(uintptr(fill), unix.F_DUPFD, t)
+			if err != nil {
+				return err
+			}
+			if got == t {
+				*restore = append(*restore, func() { unix.Close(t) })
+				break
+			}
+			unix.Close(got) // t was taken meanwhile: look at it again
+		}
+	}
+	return nil
+}
+
+func clearCloexec(fd int, restore *[]func()) error {
+	if _, err := unix.FcntlInt(uintptr(fd), unix.F_SETFD, 0); err != nil {
+		return err
+	}
+	*restore = append(*restore, func() { unix.FcntlInt(uintptr(fd), unix.F_SETFD, unix.FD_CLOEXEC) })
+	return nil
 }
 
 func (s *Set) shimEnv(env []string, fds []string, path string) []string {
