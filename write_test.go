@@ -104,7 +104,8 @@ func TestWithPrivateDirPanic(t *testing.T) {
 				t.Error("no panic")
 			}
 		}()
-		withPrivateDir(func(d string) error {
+		withPrivateDir(func(pd *privateDir) error {
+			d := pd.path
 			dir = d
 			st, err := os.Stat(d)
 			if err != nil || st.Mode().Perm() != 0o700 {
