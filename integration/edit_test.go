@@ -75,6 +75,8 @@ func TestEdit(t *testing.T) {
 			code: 1, stderr: "cannot start the editor", want: `{"A":"1"}`},
 		{name: "invalid JSON without a terminal", initial: `{"A":"1"}`, editor: `printf '{\n"A": "1"\n"B": 2\n}' > "$1"`, args: []string{"--yes"},
 			code: 125, stderr: "line 3, column", want: `{"A":"1"}`},
+		{name: "lone surrogate named by line", initial: `{"A":"1"}`, editor: `printf '{\n"A": "1",\n"B": "\\ud800"\n}' > "$1"`, args: []string{"--yes"},
+			code: 125, stderr: `line 3: value of key "B" holds a lone UTF-16 surrogate`, want: `{"A":"1"}`},
 		{name: "loader key refused", initial: `{"A":"1"}`, editor: `printf '{\n"A": "1",\n"LD_PRELOAD": "x"\n}' > "$1"`, args: []string{"--yes"},
 			code: 125, stderr: "line 3: key LD_PRELOAD changes how programs load code", want: `{"A":"1"}`},
 		{name: "no terminal and no --yes", initial: `{"A":"1"}`, editor: `sed -i 's/"1"/"2"/' "$1"`,
