@@ -340,11 +340,17 @@ func runEditor(ctx context.Context, inv *invocation, v secretVersion, path strin
 	case err == nil:
 		return nil
 	case errors.As(err, &ee):
-		// An editor killed by a signal is an editor that failed: exit 1,
-		// as git commit and crontab -e do. 128+N would say that secretenv
-		// itself was killed, and a script would take it for Ctrl-C.
+		// As git commit does (editor.c): an editor ended by Ctrl-C or
+		// Ctrl-\ (SIGINT, SIGQUIT) means the person interrupted, so edit
+		// ends as interrupted too, 128+N, and a shell loop around it
+		// stops; an editor killed by any other signal (KILL, TERM, SEGV)
+		// is an editor that failed: exit 1, as git and crontab -e.
 		if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
-			return &exitError{exitDeclined, fmt.Errorf("%s: the editor %q was killed by %s; nothing written", v, editor, unix.SignalName(ws.Signal()))}
+			code := exitDeclined
+			if sig := ws.Signal(); sig == syscall.SIGINT || sig == syscall.SIGQUIT {
+				code = signalStatus(sig)
+			}
+			return &exitError{code, fmt.Errorf("%s: the editor %q was killed by %s; nothing written", v, editor, unix.SignalName(ws.Signal()))}
 		}
 		return &exitError{exitDeclined, fmt.Errorf("%s: the editor %q exited with status %d; nothing written", v, editor, ee.ExitCode())}
 	}

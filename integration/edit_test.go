@@ -382,22 +382,32 @@ func TestEditTMPDIRMode(t *testing.T) {
 	}
 }
 
-// TestEditEditorKilled: an editor killed by a signal is an editor that
-// failed, as for git commit and crontab -e: exit 1, nothing written, not
-// 128+N, which would say secretenv itself was killed.
+// TestEditEditorKilled: an editor killed by a signal writes nothing. As
+// for git commit, SIGINT and SIGQUIT (Ctrl-C, Ctrl-\ in the editor) mean
+// the person interrupted: 128+N, so a shell loop around edit stops. Any
+// other signal is an editor that failed: 1, as git commit and crontab -e.
 func TestEditEditorKilled(t *testing.T) {
 	t.Parallel()
-	for _, sig := range []string{"KILL", "TERM", "SEGV"} {
-		t.Run(sig, func(t *testing.T) {
+	for _, tc := range []struct {
+		sig  string
+		code int
+	}{
+		{"KILL", 1},
+		{"TERM", 1},
+		{"SEGV", 1},
+		{"INT", 130},
+		{"QUIT", 131},
+	} {
+		t.Run(tc.sig, func(t *testing.T) {
 			t.Parallel()
 			name := secretName(t, "app")
 			createSecret(t, "us-east-1", name, `{"A":"1"}`)
-			env, tmp := editEnv(t, editorScript(t, `sed -i 's/"1"/"2"/' "$1"; kill -`+sig+` $$`))
+			env, tmp := editEnv(t, editorScript(t, `sed -i 's/"1"/"2"/' "$1"; kill -`+tc.sig+` $$`))
 			res := runSecretenv(t, env, "", "edit", name, "--yes")
-			if res.Code != 1 {
-				t.Fatalf("exit %d, want 1; stdout %q stderr %q", res.Code, res.Stdout, res.Stderr)
+			if res.Code != tc.code {
+				t.Fatalf("exit %d, want %d; stdout %q stderr %q", res.Code, tc.code, res.Stdout, res.Stderr)
 			}
-			checkOneLine(t, res.Stderr, "was killed by SIG"+sig+"; nothing written")
+			checkOneLine(t, res.Stderr, "was killed by SIG"+tc.sig+"; nothing written")
 			checkStored(t, name, `{"A":"1"}`)
 			checkEmpty(t, tmp)
 		})
