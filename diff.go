@@ -82,25 +82,45 @@ func runDiff(ctx context.Context, inv *invocation) error {
 	return nil
 }
 
-// newDiffSide classifies an argument: one that names an existing file, or
-// -, is a file; anything else is a secret id. A directory is not a file
-// here: a repository with a prod/ directory can still diff a secret named
-// prod.
+// newDiffSide classifies an argument by its text alone, so that a file
+// created later cannot change what a drift gate compares (a file d/a once
+// silently stood in for the secret d/a):
+//
+//   - "-" is stdin, and file:PATH always a file;
+//   - secret:ID is always a secret, and so is any argument with a colon (an
+//     ARN, NAME::STAGE:): no secret name holds one;
+//   - a path that starts with / or . (/abs, ./d/a, ../x, .env.example) is a
+//     file;
+//   - anything else is a secret id, refused as ambiguous when a file (not a
+//     directory: a repository with a prod/ directory can still diff the
+//     secret prod) of that name exists too.
 func newDiffSide(arg string) (*diffSide, error) {
 	if arg == "-" {
 		return &diffSide{label: "stdin", arg: arg, file: true}, nil
 	}
-	if fi, err := os.Stat(arg); err == nil && !fi.IsDir() {
-		return &diffSide{label: arg, arg: arg, file: true}, nil
+	if path, ok := strings.CutPrefix(arg, "file:"); ok {
+		if path == "" {
+			return nil, errors.New("diff: file: needs a path, as in file:.env")
+		}
+		return &diffSide{label: arg, arg: path, file: true}, nil
 	}
-	v, key, err := parseSecretID(arg)
+	id, explicit := strings.CutPrefix(arg, "secret:")
+	if !explicit && !strings.Contains(arg, ":") {
+		if strings.HasPrefix(arg, "/") || strings.HasPrefix(arg, ".") {
+			return &diffSide{label: arg, arg: arg, file: true}, nil
+		}
+		if fi, err := os.Stat(arg); err == nil && !fi.IsDir() {
+			return nil, fmt.Errorf("diff: %s is both a file here and a secret id; write ./%s or file:%s for the file, secret:%s for the secret", arg, arg, arg, arg)
+		}
+	}
+	v, key, err := parseSecretID(id)
 	if err != nil {
-		return nil, fmt.Errorf("diff: no file %s, and not a secret id: %w", arg, err)
+		return nil, fmt.Errorf("diff: %s is not a secret id: %w; for a file, write ./%s or file:%s", arg, err, arg, arg)
 	}
 	if key != "" {
 		return nil, fmt.Errorf("diff: %s names json-key %q; diff compares whole-object secrets (leave that field empty)", arg, key)
 	}
-	return &diffSide{label: arg, arg: arg, version: v}, nil
+	return &diffSide{label: arg, arg: id, version: v}, nil
 }
 
 // readDiffFiles reads the file sides with put's readers: a .json object, or

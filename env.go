@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"unicode/utf8"
@@ -314,14 +315,29 @@ func validKey(name string) bool {
 	return true
 }
 
-// quoteKey quotes a key for an error message, shortened so that a key that
-// is really a pasted value cannot fill the terminal.
+// quoteKey names a key from a secret or a file in a message. A variable
+// name is shown, quoted; any other key may be a value pasted where a key
+// belongs (`"postgres://admin:…": ""`), so none of its bytes are shown, only
+// its length: even a short prefix of a password is part of the password,
+// and no rule can tell a safe prefix from one. Messages that have the key's
+// line give it too.
 func quoteKey(key string) string {
-	const max = 64
-	if len(key) > max {
-		return fmt.Sprintf("%q…", key[:max])
+	if validKey(key) {
+		return strconv.Quote(key)
 	}
-	return fmt.Sprintf("%q", key)
+	return fmt.Sprintf("<%d-byte key, not shown>", len(key))
+}
+
+// quoteName quotes, shortened, a name that is no secret's content: one the
+// person typed as a flag (--require, --allow-key, --only-key), already on
+// their command line, or one made from a parameter's path, which the
+// message shows anyway. Seeing it is how they fix it.
+func quoteName(name string) string {
+	const max = 64
+	if len(name) > max {
+		return fmt.Sprintf("%q…", name[:max])
+	}
+	return fmt.Sprintf("%q", name)
 }
 
 // checkVars returns an error naming every key that cannot become an
@@ -331,7 +347,7 @@ func checkVars(vars map[string]string) error {
 	var bad, nul []string
 	for k, v := range vars {
 		if !validKey(k) {
-			bad = append(bad, quoteKey(k))
+			bad = append(bad, k)
 		} else if strings.IndexByte(v, 0) >= 0 {
 			nul = append(nul, k)
 		}
@@ -339,6 +355,9 @@ func checkVars(vars map[string]string) error {
 	switch {
 	case len(bad) > 0:
 		slices.Sort(bad)
+		for i, k := range bad {
+			bad[i] = quoteKey(k)
+		}
 		return fmt.Errorf("invalid variable name %s; names must match [A-Za-z_][A-Za-z0-9_]*", strings.Join(bad, ", "))
 	case len(nul) > 0:
 		slices.Sort(nul)
@@ -758,7 +777,7 @@ func allowSet(allow []string) (map[string]bool, error) {
 	set := make(map[string]bool, len(allow))
 	for _, name := range allow {
 		if !validKey(name) {
-			return nil, fmt.Errorf("--allow-key %s is not a variable name", quoteKey(name))
+			return nil, fmt.Errorf("--allow-key %s is not a variable name", quoteName(name))
 		}
 		set[name] = true
 	}
@@ -790,7 +809,7 @@ func declaredSet(names []string) (map[string]bool, error) {
 	set := make(map[string]bool, len(names))
 	for _, name := range names {
 		if !validKey(name) {
-			return nil, fmt.Errorf("--only-key %s is not a variable name", quoteKey(name))
+			return nil, fmt.Errorf("--only-key %s is not a variable name", quoteName(name))
 		}
 		set[name] = true
 	}

@@ -163,14 +163,14 @@ func TestCheckVars(t *testing.T) {
 	}{
 		{"none", nil, ""},
 		{"good", map[string]string{"A": canary, "_B1": "", "C": "multi\nline"}, ""},
-		{"bad name", map[string]string{"my-key": canary}, `invalid variable name "my-key"; names must match [A-Za-z_][A-Za-z0-9_]*`},
-		{"several bad names sorted", map[string]string{"b.b": canary, "1a": canary, "OK": canary}, `invalid variable name "1a", "b.b"; names must match [A-Za-z_][A-Za-z0-9_]*`},
-		{"empty name", map[string]string{"": canary}, `invalid variable name ""; names must match [A-Za-z_][A-Za-z0-9_]*`},
-		{"control characters escaped", map[string]string{"A\nB\x00": canary}, `invalid variable name "A\nB\x00"; names must match [A-Za-z_][A-Za-z0-9_]*`},
-		{"long name shortened", map[string]string{long: canary}, `invalid variable name "` + long[:64] + `"…; names must match [A-Za-z_][A-Za-z0-9_]*`},
+		{"bad name", map[string]string{"my-key": canary}, `invalid variable name <6-byte key, not shown>; names must match [A-Za-z_][A-Za-z0-9_]*`},
+		{"several bad names sorted", map[string]string{"b.b": canary, "1a": canary, "OK": canary}, `invalid variable name <2-byte key, not shown>, <3-byte key, not shown>; names must match [A-Za-z_][A-Za-z0-9_]*`},
+		{"empty name", map[string]string{"": canary}, `invalid variable name <0-byte key, not shown>; names must match [A-Za-z_][A-Za-z0-9_]*`},
+		{"control characters escaped", map[string]string{"A\nB\x00": canary}, `invalid variable name <4-byte key, not shown>; names must match [A-Za-z_][A-Za-z0-9_]*`},
+		{"long name shortened", map[string]string{long: canary}, `invalid variable name <101-byte key, not shown>; names must match [A-Za-z_][A-Za-z0-9_]*`},
 		{"NUL in value", map[string]string{"A": canary + "\x00" + canary}, "value of A contains a NUL byte, which cannot be passed to a program"},
 		{"NUL in several values", map[string]string{"B": "\x00", "A": "x\x00", "C": "ok"}, "value of A, B contains a NUL byte, which cannot be passed to a program"},
-		{"bad name reported before NUL", map[string]string{"A": "\x00", "b-b": ""}, `invalid variable name "b-b"; names must match [A-Za-z_][A-Za-z0-9_]*`},
+		{"bad name reported before NUL", map[string]string{"A": "\x00", "b-b": ""}, `invalid variable name <3-byte key, not shown>; names must match [A-Za-z_][A-Za-z0-9_]*`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -62,7 +62,7 @@ func writeExport(w io.Writer, res mergeResult, format string) error {
 		var b strings.Builder
 		for _, name := range sortedKeys(vals) {
 			if !validKey(name) {
-				return fmt.Errorf("export: variable name %s cannot be written as %s; use --format json", quoteKey(name), format)
+				return fmt.Errorf("export: variable name %s cannot be written as %s; use --format json", quoteName(name), format)
 			}
 			l, err := line(name, vals[name])
 			if err != nil {

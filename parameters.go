@@ -142,7 +142,7 @@ func pathVars(path string, params map[string]string) (map[string]string, error) 
 	for _, name := range sortedKeys(params) {
 		key := parameterKey(name)
 		if !validKey(key) {
-			return nil, fmt.Errorf("parameter %s would set %s, which is not a valid variable name ([A-Za-z_][A-Za-z0-9_]*); rename the parameter", name, quoteKey(key))
+			return nil, fmt.Errorf("parameter %s would set %s, which is not a valid variable name ([A-Za-z_][A-Za-z0-9_]*); rename the parameter", name, quoteName(key))
 		}
 		if other, dup := from[key]; dup {
 			return nil, fmt.Errorf("parameters %s and %s both set %s; delete or rename one", other, name, key)

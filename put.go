@@ -33,11 +33,9 @@ var putCmd = &command{
 		case o.replace && o.from == "":
 			return usageError("put: --replace needs --from FILE")
 		}
-		for _, k := range o.deleteKeys {
-			if !validKey(k) {
-				return usageError("put: --delete-key %s is not a variable name", quoteKey(k))
-			}
-		}
+		// --delete-key takes any key, a variable name or not: removing a
+		// stored key that no environment can hold (db.url) is how it
+		// gets repaired. runPut checks that such a key is stored.
 		return nil
 	},
 	run: runPut,
@@ -80,6 +78,15 @@ func runPut(ctx context.Context, inv *invocation) error {
 	if !inv.opts.replace {
 		if err := base.readable(); err != nil {
 			return err
+		}
+		// Deleting a variable name that is not there is no error, so a
+		// script can run twice; any other key can only be a stored one
+		// to repair, so one that is not stored is a mistake (its text is
+		// not shown: it may be a value).
+		for _, k := range inv.opts.deleteKeys {
+			if _, ok := base.doc[k]; !ok && !validKey(k) {
+				return fmt.Errorf("%s: --delete-key %s: no such key is stored, and it is not a variable name; see the stored keys with secretenv edit %s, or rewrite the secret with put --replace; nothing written", v, quoteKey(k), v.ID)
+			}
 		}
 	}
 	next := mergeDocuments(base.doc, file, inv.opts.deleteKeys, inv.opts.replace)

@@ -35,7 +35,7 @@ func requiredKeys(opts options) ([]string, error) {
 	}
 	for _, name := range opts.require {
 		if !validKey(name) {
-			return nil, fmt.Errorf("--require %s is not a variable name", quoteKey(name))
+			return nil, fmt.Errorf("--require %s is not a variable name", quoteName(name))
 		}
 	}
 	names := slices.Clone(opts.require)

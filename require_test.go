@@ -28,7 +28,7 @@ func TestRequiredKeys(t *testing.T) {
 		{"bad name", options{require: []string{"A-B"}}, nil, `--require "A-B" is not a variable name`},
 		{"empty name", options{require: []string{"A", ""}}, nil, `--require "" is not a variable name`},
 		{"missing file", options{requireFrom: filepath.Join(dir, "nope")}, nil, "--require-from open " + filepath.Join(dir, "nope") + ": no such file or directory"},
-		{"bad key in JSON", options{requireFrom: badJSON}, nil, `--require-from ` + badJSON + `: key "not-a-name" is not a variable name`},
+		{"bad key in JSON", options{requireFrom: badJSON}, nil, `--require-from ` + badJSON + `: key <10-byte key, not shown> is not a variable name`},
 		{"template without keys", options{requireFrom: empty}, nil, "--require-from " + empty + " lists no keys"},
 	}
 	for _, tc := range tests {

@@ -319,6 +319,12 @@ func (s *secretStore) fetch(ctx context.Context, v secretVersion) (string, error
 		}
 		return "", describeFetchError(ctx, v, region, s.timeout, tr, withLastError(ctx, err, tr))
 	}
+	if out.SecretString == nil && out.SecretBinary == nil {
+		// Not binary either: an answer without a value (a version
+		// without one, or a proxy that dropped it) must not send anyone
+		// to look for a SecretBinary that is not there.
+		return "", &permanentError{fmt.Errorf("%s: the answer holds no value (neither SecretString nor SecretBinary); check the version with aws secretsmanager get-secret-value, or store a JSON object with secretenv put", v)}
+	}
 	if out.SecretString == nil {
 		return "", &permanentError{fmt.Errorf("%s: the secret has only SecretBinary; secretenv reads SecretString (store the value as text)", v)}
 	}

@@ -100,6 +100,9 @@ func readCurrent(ctx context.Context, store *secretStore, v secretVersion) (curr
 	cur := current{exists: true, versionID: aws.ToString(out.VersionId), doc: document{}}
 	if out.SecretString == nil {
 		cur.unreadable = fmt.Errorf("%s: the secret has only SecretBinary, not JSON text", v)
+		if out.SecretBinary == nil {
+			cur.unreadable = fmt.Errorf("%s: the stored version holds no value (neither SecretString nor SecretBinary)", v)
+		}
 		return cur, nil
 	}
 	doc, _, err := parseDocument([]byte(*out.SecretString))

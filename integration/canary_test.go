@@ -100,7 +100,7 @@ func raw(status int, body string) func(w http.ResponseWriter) {
 }
 
 var (
-	longKey = strings.Repeat("k", 64) + canary // quoteKey shows 64 bytes of a bad key
+	longKey = strings.Repeat("k", 64) + canary // quoteKey once showed 64 bytes of a bad key
 	big     = strings.Repeat("v", 200<<10) + canary
 )
 
@@ -122,6 +122,11 @@ var canaryCases = []struct {
 	{"number secret", inMoto(`12345`)},
 	{"bad key", inMoto(`{"bad-key":"` + canary + `"}`)},
 	{"long bad key", inMoto(`{"` + longKey + `":"x"}`)},
+	// A key that is no variable name may be a value pasted where a key
+	// belongs: no part of it is shown.
+	{"a value as a key", inMoto(`{"OK":"1","` + canary + `":""}`)},
+	{"a value as a key, twice", inMoto(`{"` + canary + `":"1","` + canary + `":"2"}`)},
+	{"a value as a key in a template", templateFile("t.json", `{"`+canary+`":""}`, `{"A":"x"}`)},
 	{"NUL in value", inMoto(`{"A":"` + canary + `\u0000"}`)},
 	{"lone surrogate", inMoto(`{"A":"` + canary + `\ud800` + canary + `"}`)},
 	{"lone surrogate in a key", inMoto(`{"` + canary + `\udc00":"` + canary + `"}`)},
@@ -556,6 +561,11 @@ func TestNoCanaryLeaksWrite(t *testing.T) {
 		{"put: JSON not an object", 125, putFrom(old, "json", `"`+canary+`"`)},
 		{"put: JSON duplicate key", 125, putFrom(old, "json", `{"A":"`+canary+`","A":"`+canary+`"}`)},
 		{"put: JSON long bad key", 125, putFrom(old, "json", `{"`+longKey+`":"x"}`)},
+		{"put: a value as a key", 125, putFrom(old, "json", `{"`+canary+`":""}`, "--yes")},
+		{"put: a value as a key, twice", 125, putFrom(old, "json", `{"`+canary+`":"1",`+"\n"+`"`+canary+`":"2"}`, "--yes")},
+		{"put: a value as a dotenv name", 125, putFrom(old, "dotenv", canary+"=x\n", "--yes")},
+		{"put: a value as a key, not stored, to --delete-key", 125, putFrom(old, "json", `{"B":"y"}`, "--delete-key", canary, "--yes")},
+		{"put: a stored value as a key deleted", 0, putFrom(`{"A":"1","`+canary+`":""}`, "json", `{"B":"y"}`, "--delete-key", canary, "--yes")},
 		{"put: dotenv bad line", 125, putFrom(old, "dotenv", canary+"\n")},
 		{"put: dotenv interpolation", 125, putFrom(old, "dotenv", `A="`+canary+`$X"`+"\n")},
 		{"put: dotenv unknown escape", 125, putFrom(old, "dotenv", `A="`+canary+`\q"`+"\n")},
@@ -616,6 +626,10 @@ func TestNoCanaryLeaksWrite(t *testing.T) {
 		{"edit: bare word saved", 125, editWith(old, `printf '{"A": %s}' "$CANARY" > "$1"`, "--yes")},
 		{"edit: loader key saved", 125, editWith(old, `printf '{"BASH_ENV": "%s"}' "$CANARY" > "$1"`, "--yes")},
 		{"edit: long bad key saved", 125, editWith(old, `printf '{"%s": "x"}' "`+longKey+`" > "$1"`, "--yes")},
+		{"edit: a value as a key saved", 125, editWith(old, `printf '{"A": "1",\n"%s": ""}' "$CANARY" > "$1"`, "--yes")},
+		{"edit: a value as a key saved twice", 125, editWith(old, `printf '{"%s": "1",\n"%s": "2"}' "$CANARY" "$CANARY" > "$1"`, "--yes")},
+		{"edit: a stored value as a key removed", 0, editWith(`{"A":"1","`+canary+`":""}`, `printf '{"A": "1"}' > "$1"`, "--yes")},
+		{"edit: lone surrogate in a key saved", 125, editWith(old, `printf '{"A": "1",\n"%s\\udc00": ""}' "$CANARY" > "$1"`, "--yes")},
 		{"edit: not an object saved", 125, editWith(old, `printf '["%s"]' "$CANARY" > "$1"`, "--yes")},
 		{"edit: no terminal, no --yes", 125, editWith(old, `printf '{"A": "%s2", "C": "%s3"}' "$CANARY" "$CANARY" > "$1"`)},
 		{"edit: editor fails", 1, editWith(old, `printf '{"A": "%s2"}' "$CANARY" > "$1"; exit 3`, "--yes")},
