@@ -91,16 +91,16 @@ func newDiffSide(arg string) (*diffSide, error) {
 		return &diffSide{label: "stdin", arg: arg, file: true}, nil
 	}
 	if fi, err := os.Stat(arg); err == nil && !fi.IsDir() {
-		return &diffSide{label: arg, arg: arg, file: true}, nil
+		return &diffSide{label: terminalSafe(arg), arg: arg, file: true}, nil
 	}
 	v, key, err := parseSecretID(arg)
 	if err != nil {
-		return nil, fmt.Errorf("diff: no file %s, and not a secret id: %w", arg, err)
+		return nil, fmt.Errorf("diff: no file %s, and not a secret id: %w", terminalSafe(arg), err)
 	}
 	if key != "" {
-		return nil, fmt.Errorf("diff: %s names json-key %q; diff compares whole-object secrets (leave that field empty)", arg, key)
+		return nil, fmt.Errorf("diff: %s names json-key %q; diff compares whole-object secrets (leave that field empty)", terminalSafe(arg), key)
 	}
-	return &diffSide{label: arg, arg: arg, version: v}, nil
+	return &diffSide{label: terminalSafe(arg), arg: arg, version: v}, nil
 }
 
 // readDiffFiles reads the file sides with put's readers: a .json object, or
@@ -148,7 +148,7 @@ func fetchDiffSecrets(ctx context.Context, inv *invocation, sides []*diffSide) e
 	if err != nil {
 		var fe *fetchError
 		if errors.As(err, &fe) && looksLikePath(fe.Version.ID) {
-			return fmt.Errorf("%w; no file %s exists either", err, fe.Version.ID)
+			return fmt.Errorf("%w; no file %s exists either", err, terminalSafe(fe.Version.ID))
 		}
 		return err
 	}
@@ -229,13 +229,13 @@ func writeDiff(w io.Writer, a, b *diffSide, d varsDiff, opts options) error {
 	for _, k := range sortedKeys(keys) {
 		switch {
 		case d.onlyA[k]:
-			fmt.Fprintf(&out, "only in %s: %s\n", a.label, k)
+			fmt.Fprintf(&out, "only in %s: %s\n", a.label, terminalSafe(k))
 			value(a, k)
 		case d.onlyB[k]:
-			fmt.Fprintf(&out, "only in %s: %s\n", b.label, k)
+			fmt.Fprintf(&out, "only in %s: %s\n", b.label, terminalSafe(k))
 			value(b, k)
 		default:
-			fmt.Fprintf(&out, "differs: %s\n", k)
+			fmt.Fprintf(&out, "differs: %s\n", terminalSafe(k))
 			value(a, k)
 			value(b, k)
 		}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"strings"
 	"unicode"
@@ -66,7 +67,11 @@ func readFileText(path string, stdin io.Reader) ([]byte, error) {
 	if path != "-" {
 		f, err := os.Open(path)
 		if err != nil {
-			return nil, err // *PathError: the path and the reason, no content
+			var pe *fs.PathError
+			if errors.As(err, &pe) { // the path and the reason, no content; the path escaped
+				return nil, fmt.Errorf("%s %s: %w", pe.Op, terminalSafe(pe.Path), pe.Err)
+			}
+			return nil, err
 		}
 		defer f.Close()
 		r = f
@@ -81,12 +86,13 @@ func readFileText(path string, stdin io.Reader) ([]byte, error) {
 	return bytes.TrimPrefix(text, []byte("\uFEFF")), nil
 }
 
-// displayName names a file of variables in messages.
+// displayName names a file of variables in messages, escaped: a file name
+// can hold an ESC or a bidi override that would act on the terminal.
 func displayName(path string) string {
 	if path == "-" {
 		return "stdin"
 	}
-	return path
+	return terminalSafe(path)
 }
 
 // parseDotenv reads a dotenv file as Docker Compose (compose-go's dotenv

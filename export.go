@@ -209,5 +209,5 @@ func exportJSON(vals map[string]string) ([]byte, error) {
 	if err := enc.Encode(vals); err != nil {
 		return nil, fmt.Errorf("export: cannot encode JSON (%T)", err) // not err itself: it may quote a value
 	}
-	return buf.Bytes(), nil
+	return jsonTerminalSafe(buf.Bytes()), nil // the same strings, no raw C1 control or bidi override
 }
