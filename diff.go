@@ -102,25 +102,26 @@ func newDiffSide(arg string) (*diffSide, error) {
 		if path == "" {
 			return nil, errors.New("diff: file: needs a path, as in file:.env")
 		}
-		return &diffSide{label: arg, arg: path, file: true}, nil
+		return &diffSide{label: terminalSafe(arg), arg: path, file: true}, nil
 	}
 	id, explicit := strings.CutPrefix(arg, "secret:")
 	if !explicit && !strings.Contains(arg, ":") {
 		if strings.HasPrefix(arg, "/") || strings.HasPrefix(arg, ".") {
-			return &diffSide{label: arg, arg: arg, file: true}, nil
+			return &diffSide{label: terminalSafe(arg), arg: arg, file: true}, nil
 		}
 		if fi, err := os.Stat(arg); err == nil && !fi.IsDir() {
-			return nil, fmt.Errorf("diff: %s is both a file here and a secret id; write ./%s or file:%s for the file, secret:%s for the secret", arg, arg, arg, arg)
+			a := terminalSafe(arg)
+			return nil, fmt.Errorf("diff: %s is both a file here and a secret id; write ./%s or file:%s for the file, secret:%s for the secret", a, a, a, a)
 		}
 	}
 	v, key, err := parseSecretID(id)
 	if err != nil {
-		return nil, fmt.Errorf("diff: %s is not a secret id: %w; for a file, write ./%s or file:%s", arg, err, arg, arg)
+		return nil, fmt.Errorf("diff: %s is not a secret id: %w; for a file, write ./%s or file:%s", terminalSafe(arg), err, terminalSafe(arg), terminalSafe(arg))
 	}
 	if key != "" {
-		return nil, fmt.Errorf("diff: %s names json-key %q; diff compares whole-object secrets (leave that field empty)", arg, key)
+		return nil, fmt.Errorf("diff: %s names json-key %q; diff compares whole-object secrets (leave that field empty)", terminalSafe(arg), key)
 	}
-	return &diffSide{label: arg, arg: id, version: v}, nil
+	return &diffSide{label: terminalSafe(arg), arg: id, version: v}, nil
 }
 
 // readDiffFiles reads the file sides with put's readers: a .json object, or
@@ -168,7 +169,7 @@ func fetchDiffSecrets(ctx context.Context, inv *invocation, sides []*diffSide) e
 	if err != nil {
 		var fe *fetchError
 		if errors.As(err, &fe) && looksLikePath(fe.Version.ID) {
-			return fmt.Errorf("%w; no file %s exists either", err, fe.Version.ID)
+			return fmt.Errorf("%w; no file %s exists either", err, terminalSafe(fe.Version.ID))
 		}
 		return err
 	}
@@ -249,13 +250,13 @@ func writeDiff(w io.Writer, a, b *diffSide, d varsDiff, opts options) error {
 	for _, k := range sortedKeys(keys) {
 		switch {
 		case d.onlyA[k]:
-			fmt.Fprintf(&out, "only in %s: %s\n", a.label, k)
+			fmt.Fprintf(&out, "only in %s: %s\n", a.label, terminalSafe(k))
 			value(a, k)
 		case d.onlyB[k]:
-			fmt.Fprintf(&out, "only in %s: %s\n", b.label, k)
+			fmt.Fprintf(&out, "only in %s: %s\n", b.label, terminalSafe(k))
 			value(b, k)
 		default:
-			fmt.Fprintf(&out, "differs: %s\n", k)
+			fmt.Fprintf(&out, "differs: %s\n", terminalSafe(k))
 			value(a, k)
 			value(b, k)
 		}

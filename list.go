@@ -14,6 +14,7 @@ import (
 	"text/tabwriter"
 	"time"
 	"unicode"
+	"unicode/utf16"
 	"unicode/utf8"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -155,8 +156,8 @@ func writeList(w io.Writer, secrets []listedSecret) error {
 	return err
 }
 
-// writeListJSON prints one JSON array, for scripts. JSON escapes control
-// characters itself.
+// writeListJSON prints one JSON array, for scripts, which people also read
+// on a terminal: jsonTerminalSafe escapes what encoding/json leaves raw.
 func writeListJSON(w io.Writer, secrets []listedSecret) error {
 	if secrets == nil {
 		secrets = []listedSecret{} // [] rather than null
@@ -168,7 +169,7 @@ func writeListJSON(w io.Writer, secrets []listedSecret) error {
 	if err := enc.Encode(secrets); err != nil {
 		return fmt.Errorf("list: cannot encode JSON (%T)", err)
 	}
-	_, err := w.Write(buf.Bytes())
+	_, err := w.Write(jsonTerminalSafe(buf.Bytes()))
 	return err
 }
 
@@ -191,6 +192,34 @@ func terminalSafe(s string) string {
 		i += size
 	}
 	return b.String()
+}
+
+// jsonTerminalSafe rewrites, in the output of encoding/json, every rune
+// terminalSafe would escape as a JSON \u escape. encoding/json escapes C0
+// controls, U+2028 and U+2029 but leaves C1 controls (U+009B is a CSI, which
+// a terminal obeys like ESC [) and format characters such as the bidi
+// override U+202E raw. Outside strings JSON is ASCII, so every such rune is
+// inside a string, where \u is the same text to any reader.
+func jsonTerminalSafe(b []byte) []byte {
+	out := make([]byte, 0, len(b))
+	for i := 0; i < len(b); {
+		r, size := utf8.DecodeRune(b[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			// encoding/json writes U+FFFD for invalid UTF-8; kept raw if
+			// ever reached rather than turned into a different character.
+			out = append(out, b[i])
+		case r < utf8.RuneSelf || unicode.IsPrint(r):
+			out = append(out, b[i:i+size]...)
+		case r > 0xFFFF:
+			hi, lo := utf16.EncodeRune(r)
+			out = fmt.Appendf(out, `\u%04x\u%04x`, hi, lo)
+		default:
+			out = fmt.Appendf(out, `\u%04x`, r)
+		}
+		i += size
+	}
+	return out
 }
 
 // describeListError turns a ListSecrets failure into one line naming the

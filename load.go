@@ -200,12 +200,15 @@ func nameReferences(err error, refs []reference) error {
 	}
 	var fe *fetchError
 	var mp *missingParametersError
+	var pr *parameterRequestError
 	var list string
 	switch {
 	case errors.As(err, &fe):
 		list = referencing(fe.Version, refs)
 	case errors.As(err, &mp):
 		list = referencingParameters(mp.ARNs, refs)
+	case errors.As(err, &pr):
+		list = referencingParameters(pr.ARNs, refs)
 	}
 	if list == "" {
 		return err

@@ -52,7 +52,10 @@ func report(err error, stderr io.Writer) int {
 			return code
 		}
 	}
-	fmt.Fprintf(stderr, "secretenv: %v\n", err)
+	// Escaped as a whole: a file name, secret id or key from outside can
+	// hold an ESC, a CSI (U+009B) or a bidi override that the terminal
+	// would obey, and a line break would break the one-line rule.
+	fmt.Fprintf(stderr, "secretenv: %s\n", terminalSafe(err.Error()))
 	return code
 }
 

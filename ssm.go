@@ -238,7 +238,12 @@ func (p *parameterStore) fetchRefs(ctx context.Context, region string, refs []pa
 		subject += fmt.Sprintf(" (and %d more in the same GetParameters call)", len(refs)-1)
 	}
 	if err != nil {
-		return nil, p.describeError(ctx, subject, region, &tr, err)
+		err = p.describeError(ctx, subject, region, &tr, err)
+		arns := make([]string, len(refs))
+		for i, r := range refs {
+			arns[i] = r.ARN
+		}
+		return nil, &parameterRequestError{ARNs: arns, err: err}
 	}
 	vals := make(map[string]string, len(refs))
 	for _, prm := range out.Parameters {
@@ -259,6 +264,18 @@ func (p *parameterStore) fetchRefs(ctx context.Context, region string, refs []pa
 	}
 	return vals, nil
 }
+
+// parameterRequestError is a GetParameters call that failed as a whole (a
+// deadline, access denied, a garbled answer), with the ARNs it asked for, so
+// that nameReferences can name the variables that reference them as it does
+// for a Secrets Manager fetchError.
+type parameterRequestError struct {
+	ARNs []string
+	err  error
+}
+
+func (e *parameterRequestError) Error() string { return e.err.Error() }
+func (e *parameterRequestError) Unwrap() error { return e.err }
 
 // missingParametersError names the parameters GetParameters listed as
 // InvalidParameters (or did not return), in the order they were given.
