@@ -67,6 +67,7 @@ const usage = `Usage: secretenv [flags] [--] COMMAND [ARG...]
        secretenv [flags] edit ID
        secretenv [flags] put ID --from FILE|- [--format json|dotenv] [--replace]
                          [--delete-key NAME] [--dry-run]
+       secretenv copy-self DIR
 
 Fetch JSON secrets from AWS Secrets Manager (and parameters from SSM
 Parameter Store), add their keys to the environment without replacing
@@ -92,6 +93,8 @@ parameter.
   put      write the keys of a .json or dotenv FILE (- for stdin) into secret
            ID: merged, or the whole secret with --replace; --delete-key NAME
            (repeatable) removes a key; --dry-run only lists the changes
+  copy-self write DIR/secretenv, a copy of this binary (mode 0755), for an
+           init container without a shell; needs no secret and no AWS
 
 Flags (each has an environment twin; a flag wins over it):
   --secret-id ID     secret name or ARN, or ssm:/PATH for every parameter
@@ -158,7 +161,7 @@ var execCmd = &command{flags: addWatchFlags, run: runExec}
 
 // commands are the subcommands. To run a program that has one's name, put
 // it after --.
-var commands = []*command{exportCmd, checkCmd, diffCmd, listCmd, editCmd, putCmd}
+var commands = []*command{exportCmd, checkCmd, diffCmd, listCmd, editCmd, putCmd, copySelfCmd}
 
 func findCommand(name string) *command {
 	for _, c := range commands {
