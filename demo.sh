@@ -11,7 +11,10 @@ if ! command -v moto_server >/dev/null 2>&1; then
 	python3 -m pip install --quiet "moto[server]"
 fi
 
-CGO_ENABLED=0 go build -trimpath -o secretenv .
+# Stamped like a release build, so that ./secretenv --version says which
+# commit it is.
+version=$(git describe --tags --always --dirty 2>/dev/null || echo dev)
+CGO_ENABLED=0 go build -trimpath -ldflags "-X main.version=$version" -o secretenv .
 
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 moto_server -H 127.0.0.1 -p "$port" >/dev/null 2>&1 &

@@ -14,6 +14,7 @@ import (
 	"github.com/secretenv/secretenv/internal/keys"
 	"github.com/secretenv/secretenv/internal/secret"
 	"github.com/secretenv/secretenv/internal/store"
+	"github.com/secretenv/secretenv/internal/termsafe"
 )
 
 // diffCmd compares the keys of two secrets or files, like diff(1): exit 0
@@ -87,25 +88,46 @@ func runDiff(ctx context.Context, inv *invocation) error {
 	return nil
 }
 
-// newDiffSide classifies an argument: one that names an existing file, or
-// -, is a file; anything else is a secret id. A directory is not a file
-// here: a repository with a prod/ directory can still diff a secret named
-// prod.
+// newDiffSide classifies an argument by its text alone, so that a file
+// created later cannot change what a drift gate compares (a file d/a once
+// silently stood in for the secret d/a):
+//
+//   - "-" is stdin, and file:PATH always a file;
+//   - secret:ID is always a secret, and so is any argument with a colon (an
+//     ARN, NAME::STAGE:): no secret name holds one;
+//   - a path that starts with / or . (/abs, ./d/a, ../x, .env.example) is a
+//     file;
+//   - anything else is a secret id, refused as ambiguous when a file (not a
+//     directory: a repository with a prod/ directory can still diff the
+//     secret prod) of that name exists too.
 func newDiffSide(arg string) (*diffSide, error) {
 	if arg == "-" {
 		return &diffSide{label: "stdin", arg: arg, file: true}, nil
 	}
-	if fi, err := os.Stat(arg); err == nil && !fi.IsDir() {
-		return &diffSide{label: arg, arg: arg, file: true}, nil
+	if path, ok := strings.CutPrefix(arg, "file:"); ok {
+		if path == "" {
+			return nil, errors.New("diff: file: needs a path, as in file:.env")
+		}
+		return &diffSide{label: termsafe.String(arg), arg: path, file: true}, nil
 	}
-	v, key, err := store.ParseSecretID(arg)
+	id, explicit := strings.CutPrefix(arg, "secret:")
+	if !explicit && !strings.Contains(arg, ":") {
+		if strings.HasPrefix(arg, "/") || strings.HasPrefix(arg, ".") {
+			return &diffSide{label: termsafe.String(arg), arg: arg, file: true}, nil
+		}
+		if fi, err := os.Stat(arg); err == nil && !fi.IsDir() {
+			a := termsafe.String(arg)
+			return nil, fmt.Errorf("diff: %s is both a file here and a secret id; write ./%s or file:%s for the file, secret:%s for the secret", a, a, a, a)
+		}
+	}
+	v, key, err := store.ParseSecretID(id)
 	if err != nil {
-		return nil, fmt.Errorf("diff: no file %s, and not a secret id: %w", arg, err)
+		return nil, fmt.Errorf("diff: %s is not a secret id: %w; for a file, write ./%s or file:%s", termsafe.String(arg), err, termsafe.String(arg), termsafe.String(arg))
 	}
 	if key != "" {
-		return nil, fmt.Errorf("diff: %s names json-key %q; diff compares whole-object secrets (leave that field empty)", arg, key)
+		return nil, fmt.Errorf("diff: %s names json-key %q; diff compares whole-object secrets (leave that field empty)", termsafe.String(arg), key)
 	}
-	return &diffSide{label: arg, arg: arg, version: v}, nil
+	return &diffSide{label: termsafe.String(arg), arg: id, version: v}, nil
 }
 
 // readDiffFiles reads the file sides with put's readers: a .json object, or
@@ -153,7 +175,7 @@ func fetchDiffSecrets(ctx context.Context, inv *invocation, sides []*diffSide) e
 	if err != nil {
 		var fe *store.FetchError
 		if errors.As(err, &fe) && looksLikePath(fe.Version.ID) {
-			return fmt.Errorf("%w; no file %s exists either", err, fe.Version.ID)
+			return fmt.Errorf("%w; no file %s exists either", err, termsafe.String(fe.Version.ID))
 		}
 		return err
 	}
@@ -234,13 +256,13 @@ func writeDiff(w io.Writer, a, b *diffSide, d varsDiff, opts options) error {
 	for _, k := range sortedKeys(keys) {
 		switch {
 		case d.onlyA[k]:
-			fmt.Fprintf(&out, "only in %s: %s\n", a.label, k)
+			fmt.Fprintf(&out, "only in %s: %s\n", a.label, termsafe.String(k))
 			value(a, k)
 		case d.onlyB[k]:
-			fmt.Fprintf(&out, "only in %s: %s\n", b.label, k)
+			fmt.Fprintf(&out, "only in %s: %s\n", b.label, termsafe.String(k))
 			value(b, k)
 		default:
-			fmt.Fprintf(&out, "differs: %s\n", k)
+			fmt.Fprintf(&out, "differs: %s\n", termsafe.String(k))
 			value(a, k)
 			value(b, k)
 		}

@@ -41,6 +41,23 @@ func TestWriteDiff(t *testing.T) {
 			}
 		})
 	}
+	// Values and keys compare byte for byte: an environment variable is
+	// case-sensitive, and DEBUG=true and DEBUG=TRUE are different settings
+	// that a drift gate must not pass.
+	for _, tc := range []struct {
+		name string
+		a, b map[string]string
+	}{
+		{"value case", map[string]string{"DEBUG": "true"}, map[string]string{"DEBUG": "TRUE"}},
+		{"key case", map[string]string{"DEBUG": "1"}, map[string]string{"debug": "1"}},
+		{"trailing space", map[string]string{"A": "x"}, map[string]string{"A": "x "}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if d := diffVars(tc.a, tc.b, false); d.equal() {
+				t.Errorf("diffVars(%v, %v) found them equal", tc.a, tc.b)
+			}
+		})
+	}
 	same := map[string]string{"A": "1", "B": "2"}
 	if d := diffVars(same, map[string]string{"A": "1", "B": "2"}, false); !d.equal() || d.same != 2 {
 		t.Errorf("equal sets: %+v", d)
@@ -50,28 +67,54 @@ func TestWriteDiff(t *testing.T) {
 	}
 }
 
-// TestNewDiffSide covers the rule that tells a file from a secret id.
+// TestNewDiffSide covers the rule that tells a file from a secret id: by
+// the argument's text alone, so that a file created later cannot make a
+// word that meant a secret mean a file.
 func TestNewDiffSide(t *testing.T) {
-	t.Parallel()
 	dir := t.TempDir()
-	file := filepath.Join(dir, "prod.env")
-	if err := os.WriteFile(file, nil, 0o600); err != nil {
+	t.Chdir(dir) // not parallel: relative names are looked up here
+	for _, f := range []string{"prod.env", "d/a", ".env.example"} {
+		if err := os.MkdirAll(filepath.Dir(f), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(f, nil, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Mkdir("prod", 0o700); err != nil {
+		t.Fatal(err)
+	}
+	arn := "arn:aws:secretsmanager:us-east-1:123456789012:secret:d/a"
+	if err := os.MkdirAll(filepath.Dir(arn), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(arn, nil, 0o600); err != nil {
 		t.Fatal(err)
 	}
 	for _, tc := range []struct {
-		arg, label string
-		file       bool
-		err        string
+		name, arg string
+		path      string // the file read or the secret id fetched
+		file      bool
+		err       string
 	}{
-		{"-", "stdin", true, ""},
-		{file, file, true, ""},
-		{dir, dir, false, ""}, // a directory is no file: a secret id
-		{"myapp/prod", "myapp/prod", false, ""},
-		{"arn:aws:secretsmanager:us-east-1:123456789012:secret:app-AbCdEf::AWSPREVIOUS:", "arn:aws:secretsmanager:us-east-1:123456789012:secret:app-AbCdEf::AWSPREVIOUS:", false, ""},
-		{"my app.env", "", false, `diff: no file my app.env, and not a secret id: secret id "my app.env" contains a space`},
-		{"arn:aws:secretsmanager:us-east-1:123456789012:secret:app:KEY::", "", false, `names json-key "KEY"`},
+		{"stdin", "-", "-", true, ""},
+		{"absolute path", filepath.Join(dir, "prod.env"), filepath.Join(dir, "prod.env"), true, ""},
+		{"dot slash", "./d/a", "./d/a", true, ""},
+		{"dot file", ".env.example", ".env.example", true, ""},
+		{"file: prefix", "file:d/a", "d/a", true, ""},
+		{"secret: prefix", "secret:d/a", "d/a", false, ""},
+		{"secret: prefix of a dot name", "secret:.hidden", ".hidden", false, ""},
+		{"a directory is no file", "prod", "prod", false, ""},
+		{"a word with no file", "myapp/prod", "myapp/prod", false, ""},
+		{"a word that is also a file", "d/a", "", false, "diff: d/a is both a file here and a secret id; write ./d/a or file:d/a for the file, secret:d/a for the secret"},
+		{"a file name with a dot, also a file", "prod.env", "", false, "write ./prod.env or file:prod.env for the file"},
+		{"an ARN is never a file", arn, arn, false, ""},
+		{"a stage is never a file", "d/a::AWSPREVIOUS:", "d/a::AWSPREVIOUS:", false, ""},
+		{"empty file:", "file:", "", false, "file: needs a path"},
+		{"not an id", "my app.env", "", false, `diff: my app.env is not a secret id: secret id "my app.env" contains a space`},
+		{"json-key", "arn:aws:secretsmanager:us-east-1:123456789012:secret:app:KEY::", "", false, `names json-key "KEY"`},
 	} {
-		t.Run(tc.arg, func(t *testing.T) {
+		t.Run(tc.name, func(t *testing.T) {
 			s, err := newDiffSide(tc.arg)
 			if tc.err != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.err) {
@@ -79,8 +122,12 @@ func TestNewDiffSide(t *testing.T) {
 				}
 				return
 			}
-			if err != nil || s.label != tc.label || s.file != tc.file {
-				t.Errorf("newDiffSide(%q) = %+v, %v; want label %q, file %v", tc.arg, s, err, tc.label, tc.file)
+			label := tc.arg
+			if label == "-" {
+				label = "stdin"
+			}
+			if err != nil || s.label != label || s.file != tc.file || (tc.file && s.arg != tc.path) || (!tc.file && s.version.ID != tc.path && !strings.HasPrefix(tc.path, "arn:")) {
+				t.Errorf("newDiffSide(%q) = %+v, %v; want %q, file %v", tc.arg, s, err, tc.path, tc.file)
 			}
 		})
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -16,6 +17,7 @@ import (
 	"github.com/secretenv/secretenv/internal/secret"
 	"github.com/secretenv/secretenv/internal/store"
 	"github.com/secretenv/secretenv/internal/supervise"
+	"golang.org/x/sys/unix"
 )
 
 // editCmd opens a secret in the person's editor as pretty JSON, like
@@ -54,7 +56,7 @@ func runEdit(ctx context.Context, inv *invocation) error {
 		return err
 	}
 
-	store, base, err := readForWrite(ctx, inv, v)
+	sm, base, err := readForWrite(ctx, inv, v)
 	if err != nil {
 		return err
 	}
@@ -64,33 +66,77 @@ func runEdit(ctx context.Context, inv *invocation) error {
 	if !base.exists {
 		fmt.Fprintf(inv.stderr, "secretenv: %s does not exist yet; it is created when you save\n", v)
 	}
-	return signalled(ctx, withPrivateDir(func(dir string) error {
-		return editIn(ctx, inv, store, v, base, rules, dir)
+	return signalled(ctx, withPrivateDir(func(dir *privateDir) error {
+		return editIn(ctx, inv, sm, v, base, rules, dir)
 	}))
 }
 
+// editFile is the name of the secret's file inside edit's private directory.
+const editFile = "secret.json"
+
+// privateDir is the directory edit made under TMPDIR, held by a descriptor
+// opened and checked right after mkdir. The editor needs a path, but a
+// path can be made to lead elsewhere (another user renames the directory
+// aside and puts their own in its place), so everything secretenv itself
+// does — writing the file, reading it back, removing it — goes through
+// the descriptor, and the path is trusted only after checking it still
+// leads to the same directory.
+type privateDir struct {
+	tmp  string // TMPDIR as used, for messages
+	path string
+	fd   int
+	st   unix.Stat_t
+}
+
 // withPrivateDir runs fn with a fresh directory only this user can enter
-// (0700), and removes it with its contents however fn ends: a return, an
-// error, or a panic. Stop signals end fn through its context, so they
+// (0700), and empties it through its descriptor however fn ends: a return,
+// an error, or a panic. Stop signals end fn through its context, so they
 // return here too.
-func withPrivateDir(fn func(dir string) error) error {
-	dir, err := os.MkdirTemp("", "secretenv-edit-") // mode 0700
+//
+// A TMPDIR that every user can write without the sticky bit is refused
+// before any value is written: there, anyone may rename our directory
+// aside and swap in theirs while the editor is open, and what the person
+// saves then goes to their file before secretenv can notice. The check of
+// the path after the editor (privateDir.verify) still catches a swap the
+// mode cannot show (a shared group directory, ACLs); the refusal is what
+// keeps the saved text from reaching the other user at all.
+func withPrivateDir(fn func(dir *privateDir) error) error {
+	tmp := os.TempDir()
+	if fi, err := os.Stat(tmp); err == nil && fi.Mode().Perm()&0o002 != 0 && fi.Mode()&os.ModeSticky == 0 {
+		return fmt.Errorf("TMPDIR %s is writable by every user and has no sticky bit, so another user could swap edit's private directory; set TMPDIR to a private directory (mkdir -m 700 ~/tmp; TMPDIR=~/tmp); nothing written", tmp)
+	}
+	path, err := os.MkdirTemp(tmp, "secretenv-edit-") // mode 0700
 	if err != nil {
 		return fmt.Errorf("cannot create a private temporary directory: %v; check TMPDIR", err)
 	}
-	defer os.RemoveAll(dir)
-	return fn(dir)
+	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	if err != nil {
+		os.Remove(path)
+		return fmt.Errorf("cannot open the private temporary directory %s: %v; set TMPDIR to a private directory", path, err)
+	}
+	d := &privateDir{tmp: tmp, path: path, fd: fd}
+	defer d.remove()
+	if err := unix.Fstat(fd, &d.st); err != nil {
+		return fmt.Errorf("cannot check the private temporary directory %s: %v; set TMPDIR to a private directory", path, err)
+	}
+	// Between mkdir and open another user could have put their own
+	// directory under the name: then it is theirs, or not 0700.
+	if int(d.st.Uid) != os.Geteuid() || d.st.Mode&0o777 != 0o700 {
+		return fmt.Errorf("TMPDIR %s: the private directory %s was replaced before use (owner %d, mode %o); set TMPDIR to a private directory; nothing written", tmp, path, d.st.Uid, d.st.Mode&0o777)
+	}
+	return fn(d)
 }
 
-// editIn writes the secret into dir, runs the editor until the text is
-// valid (reopening it on request, on a terminal), then applies it.
-func editIn(ctx context.Context, inv *invocation, store *store.SecretStore, v store.SecretVersion, base current, rules writeRules, dir string) error {
-	path := filepath.Join(dir, "secret.json")
-	text := base.doc.Pretty()
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+// file is the path the editor gets.
+func (d *privateDir) file() string { return filepath.Join(d.path, editFile) }
+
+// create writes text to a new file in the directory, 0600.
+func (d *privateDir) create(text string) error {
+	fd, err := unix.Openat(d.fd, editFile, unix.O_WRONLY|unix.O_CREAT|unix.O_EXCL|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0o600)
 	if err != nil {
 		return fmt.Errorf("cannot create the temporary file: %v", err)
 	}
+	f := os.NewFile(uintptr(fd), d.file())
 	_, err = f.WriteString(text)
 	if cerr := f.Close(); err == nil {
 		err = cerr
@@ -98,12 +144,83 @@ func editIn(ctx context.Context, inv *invocation, store *store.SecretStore, v st
 	if err != nil {
 		return fmt.Errorf("cannot write the temporary file: %v", err)
 	}
+	return nil
+}
+
+// verify reports an error when the directory's path no longer leads to
+// the directory secretenv made: what the editor saved went elsewhere.
+func (d *privateDir) verify() error {
+	var now unix.Stat_t
+	err := unix.Fstatat(unix.AT_FDCWD, d.path, &now, unix.AT_SYMLINK_NOFOLLOW)
+	if err != nil || now.Dev != d.st.Dev || now.Ino != d.st.Ino {
+		return fmt.Errorf("TMPDIR %s: the private directory %s was moved or replaced while the editor was open, so what you saved may be in another user's hands; set TMPDIR to a private directory; nothing written", d.tmp, d.path)
+	}
+	return nil
+}
+
+// read reads the file back through the directory's descriptor.
+func (d *privateDir) read() ([]byte, error) {
+	fd, err := unix.Openat(d.fd, editFile, unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, err
+	}
+	f := os.NewFile(uintptr(fd), d.file())
+	defer f.Close()
+	return io.ReadAll(f)
+}
+
+// remove empties the directory through its descriptor, wherever it has
+// been moved, then removes it by name only if the name still leads to it:
+// a directory put in its place is not ours to remove.
+func (d *privateDir) remove() {
+	removeAllAt(d.fd)
+	var now unix.Stat_t
+	if unix.Fstatat(unix.AT_FDCWD, d.path, &now, unix.AT_SYMLINK_NOFOLLOW) == nil && now.Dev == d.st.Dev && now.Ino == d.st.Ino {
+		unix.Rmdir(d.path)
+	}
+	unix.Close(d.fd)
+}
+
+// removeAllAt removes everything inside the directory open as fd (the file,
+// and an editor's swap and backup files), never following a symbolic link.
+func removeAllAt(fd int) {
+	dup, err := unix.Dup(fd)
+	if err != nil {
+		return
+	}
+	dir := os.NewFile(uintptr(dup), "")
+	defer dir.Close()
+	names, _ := dir.Readdirnames(-1)
+	for _, name := range names {
+		if unix.Unlinkat(fd, name, 0) == nil {
+			continue
+		}
+		sub, err := unix.Openat(fd, name, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+		if err != nil {
+			continue
+		}
+		removeAllAt(sub)
+		unix.Close(sub)
+		unix.Unlinkat(fd, name, unix.AT_REMOVEDIR)
+	}
+}
+
+// editIn writes the secret into dir, runs the editor until the text is
+// valid (reopening it on request, on a terminal), then applies it.
+func editIn(ctx context.Context, inv *invocation, sm *store.SecretStore, v store.SecretVersion, base current, rules writeRules, dir *privateDir) error {
+	text := base.doc.Pretty()
+	if err := dir.create(text); err != nil {
+		return err
+	}
 	terminal := supervise.IsTerminal(inv.stdin)
 	for {
-		if err := runEditor(ctx, inv, v, path); err != nil {
+		if err := runEditor(ctx, inv, v, dir.file()); err != nil {
 			return err
 		}
-		edited, err := os.ReadFile(path)
+		if err := dir.verify(); err != nil {
+			return fmt.Errorf("%s: %w", v, err)
+		}
+		edited, err := dir.read()
 		if err != nil {
 			return fmt.Errorf("%s: cannot read the edited file back: %v; nothing written", v, err)
 		}
@@ -116,7 +233,7 @@ func editIn(ctx context.Context, inv *invocation, store *store.SecretStore, v st
 		}
 		next, changes, err := parseEdited(base, edited, rules)
 		if err == nil {
-			return apply(ctx, inv, store, v, base, next, changes, false)
+			return apply(ctx, inv, sm, v, base, next, changes, false)
 		}
 		if !terminal {
 			return fmt.Errorf("%s: %w; nothing written", v, err)
@@ -226,8 +343,17 @@ func runEditor(ctx context.Context, inv *invocation, v store.SecretVersion, path
 	case err == nil:
 		return nil
 	case errors.As(err, &ee):
+		// As git commit does (editor.c): an editor ended by Ctrl-C or
+		// Ctrl-\ (SIGINT, SIGQUIT) means the person interrupted, so edit
+		// ends as interrupted too, 128+N, and a shell loop around it
+		// stops; an editor killed by any other signal (KILL, TERM, SEGV)
+		// is an editor that failed: exit 1, as git and crontab -e.
 		if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
-			return &exitError{signalStatus(ws.Signal()), fmt.Errorf("%s: the editor was ended by %v; nothing written", v, ws.Signal())}
+			code := exitDeclined
+			if sig := ws.Signal(); sig == syscall.SIGINT || sig == syscall.SIGQUIT {
+				code = signalStatus(sig)
+			}
+			return &exitError{code, fmt.Errorf("%s: the editor %q was killed by %s; nothing written", v, editor, unix.SignalName(ws.Signal()))}
 		}
 		return &exitError{exitDeclined, fmt.Errorf("%s: the editor %q exited with status %d; nothing written", v, editor, ee.ExitCode())}
 	}

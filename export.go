@@ -12,6 +12,7 @@ import (
 
 	"github.com/secretenv/secretenv/internal/dotenv"
 	"github.com/secretenv/secretenv/internal/keys"
+	"github.com/secretenv/secretenv/internal/termsafe"
 )
 
 // exportCmd prints the variables secretenv would set, in one of
@@ -62,10 +63,15 @@ func writeExport(w io.Writer, res mergeResult, format string) error {
 		if line == nil {
 			return fmt.Errorf("export: unknown format %q; use dotenv, env-file, shell or json", format)
 		}
+		if format == "shell" {
+			if owned := shellOwned(vals); len(owned) > 0 {
+				return fmt.Errorf("export: %s cannot be set by sourcing a file: the shell owns them (read-only or replaced); use --format dotenv or json", strings.Join(owned, ", "))
+			}
+		}
 		var b strings.Builder
 		for _, name := range sortedKeys(vals) {
 			if !keys.Valid(name) {
-				return fmt.Errorf("export: variable name %s cannot be written as %s; use --format json", keys.Quote(name), format)
+				return fmt.Errorf("export: variable name %s cannot be written as %s; use --format json", keys.QuoteName(name), format)
 			}
 			l, err := line(name, vals[name])
 			if err != nil {
@@ -125,6 +131,40 @@ func shellLine(name, value string) (string, error) {
 	return "export " + name + "='" + strings.ReplaceAll(value, "'", `'\''`) + "'", nil
 }
 
+// shellOwnedNames are the variables a sourced `export NAME='v'` line cannot
+// set to v, found by sourcing such a line followed by one more in bash 5.2
+// (as bash and as sh, --posix), and dash 0.5.12 and reading the environment
+// the shell hands on. They are bash(1)'s "Shell Variables" that are
+// read-only (BASHOPTS, BASH_VERSINFO, EUID, PPID, SHELLOPTS, UID: bash --posix
+// stops the file there, plain bash skips the line), or that bash keeps
+// recomputing or resets (_, BASHPID, BASH_ALIASES, BASH_ARGC, BASH_ARGV,
+// BASH_CMDS, BASH_COMMAND, BASH_LINENO, BASH_SOURCE, BASH_SUBSHELL, DIRSTACK,
+// EPOCHREALTIME, EPOCHSECONDS, FUNCNAME, GROUPS, HISTCMD, LINENO, PIPESTATUS,
+// RANDOM, SECONDS, SHLVL, SRANDOM), and OPTIND, which dash(1) requires to be
+// a number ("Illegal number" ends the file, setting none of the later
+// lines). Variables a shell only reads (IFS, PS1-PS4, PATH, HOME) keep the
+// value they are given, so they are not here.
+var shellOwnedNames = map[string]bool{
+	"_": true, "BASHOPTS": true, "BASHPID": true, "BASH_ALIASES": true, "BASH_ARGC": true,
+	"BASH_ARGV": true, "BASH_CMDS": true, "BASH_COMMAND": true, "BASH_LINENO": true,
+	"BASH_SOURCE": true, "BASH_SUBSHELL": true, "BASH_VERSINFO": true, "DIRSTACK": true,
+	"EPOCHREALTIME": true, "EPOCHSECONDS": true, "EUID": true, "FUNCNAME": true, "GROUPS": true,
+	"HISTCMD": true, "LINENO": true, "OPTIND": true, "PIPESTATUS": true, "PPID": true,
+	"RANDOM": true, "SECONDS": true, "SHELLOPTS": true, "SHLVL": true, "SRANDOM": true, "UID": true,
+}
+
+// shellOwned returns, sorted, the names of vals that a sourced shell file
+// cannot set: all of them, so that one message says everything to rename.
+func shellOwned(vals map[string]string) []string {
+	var owned []string
+	for _, name := range sortedKeys(vals) {
+		if shellOwnedNames[name] {
+			owned = append(owned, name)
+		}
+	}
+	return owned
+}
+
 // exportJSON writes one JSON object with keys sorted. encoding/json would
 // silently turn invalid UTF-8 into U+FFFD, changing the value, so such a
 // value is an error instead.
@@ -141,5 +181,5 @@ func exportJSON(vals map[string]string) ([]byte, error) {
 	if err := enc.Encode(vals); err != nil {
 		return nil, fmt.Errorf("export: cannot encode JSON (%T)", err) // not err itself: it may quote a value
 	}
-	return buf.Bytes(), nil
+	return termsafe.JSON(buf.Bytes()), nil // the same strings, no raw C1 control or bidi override
 }

@@ -224,6 +224,8 @@ func TestExportRefuses(t *testing.T) {
 		{"invalid UTF-8 in json", "json", "BIN", "ok\xffok", "BIN: the value is not valid UTF-8"},
 		{"reference name sh cannot assign", "shell", "my-var", "some-value", `variable name "my-var" cannot be written as shell`},
 		{"reference name in dotenv", "dotenv", "a.b", "some-value", `variable name "a.b" cannot be written as dotenv`},
+		{"shell-owned name dash stops at", "shell", "OPTIND", "v1", "OPTIND cannot be set by sourcing a file"},
+		{"read-only name in bash", "shell", "UID", "v1", "UID cannot be set by sourcing a file"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

@@ -101,7 +101,7 @@ func requiredKeys(opts options) ([]string, error) {
 	}
 	for _, name := range opts.require {
 		if !keys.Valid(name) {
-			return nil, fmt.Errorf("--require %s is not a variable name", keys.Quote(name))
+			return nil, fmt.Errorf("--require %s is not a variable name", keys.QuoteName(name))
 		}
 	}
 	names := slices.Clone(opts.require)

@@ -10,10 +10,9 @@ import (
 	"strconv"
 	"strings"
 	"text/tabwriter"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/secretenv/secretenv/internal/store"
+	"github.com/secretenv/secretenv/internal/termsafe"
 )
 
 // listCmd prints the secrets of a region whose names start with PREFIX,
@@ -94,15 +93,15 @@ func writeList(w io.Writer, secrets []store.ListedSecret) error {
 		if s.LastChanged != nil {
 			changed = s.LastChanged.Format("2006-01-02 15:04 UTC")
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\n", terminalSafe(s.Name), changed, terminalSafe(s.Description))
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", termsafe.String(s.Name), changed, termsafe.String(s.Description))
 	}
 	tw.Flush()
 	_, err := w.Write(buf.Bytes())
 	return err
 }
 
-// writeListJSON prints one JSON array, for scripts. JSON escapes control
-// characters itself.
+// writeListJSON prints one JSON array, for scripts, which people also read
+// on a terminal: termsafe.JSON escapes what encoding/json leaves raw.
 func writeListJSON(w io.Writer, secrets []store.ListedSecret) error {
 	if secrets == nil {
 		secrets = []store.ListedSecret{} // [] rather than null
@@ -114,27 +113,6 @@ func writeListJSON(w io.Writer, secrets []store.ListedSecret) error {
 	if err := enc.Encode(secrets); err != nil {
 		return fmt.Errorf("list: cannot encode JSON (%T)", err)
 	}
-	_, err := w.Write(buf.Bytes())
+	_, err := w.Write(termsafe.JSON(buf.Bytes()))
 	return err
-}
-
-// terminalSafe returns s with every rune a terminal could act on escaped as
-// Go does in a quoted string (\t, \x1b, \u202e), and each byte that is not
-// UTF-8 as \xNN. Printable text, spaces included, is kept as it is.
-func terminalSafe(s string) string {
-	var b strings.Builder
-	for i := 0; i < len(s); {
-		r, size := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case r == utf8.RuneError && size == 1:
-			fmt.Fprintf(&b, `\x%02x`, s[i])
-		case unicode.IsPrint(r) || r == ' ':
-			b.WriteRune(r)
-		default:
-			q := strconv.QuoteRune(r)
-			b.WriteString(q[1 : len(q)-1])
-		}
-		i += size
-	}
-	return b.String()
 }

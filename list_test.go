@@ -8,26 +8,6 @@ import (
 	"github.com/secretenv/secretenv/internal/store"
 )
 
-func TestTerminalSafe(t *testing.T) {
-	t.Parallel()
-	for _, tc := range []struct{ name, in, want string }{
-		{"plain", "Django app, prod", "Django app, prod"},
-		{"unicode kept", "café – 東京", "café – 東京"},
-		{"escape sequence", "red\x1b[31m", `red\x1b[31m`},
-		{"line breaks and tab", "a\nb\r\tc", `a\nb\r\tc`},
-		{"C1 control", "a\u009bb", `a\u009bb`},
-		{"bidi override", "abc\u202edcba", `abc\u202edcba`},
-		{"not UTF-8", "a\xffb", `a\xffb`},
-		{"DEL", "a\x7f", `a\x7f`},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			if got := terminalSafe(tc.in); got != tc.want {
-				t.Errorf("terminalSafe(%q) = %q, want %q", tc.in, got, tc.want)
-			}
-		})
-	}
-}
-
 // TestWriteList pins list's table and its JSON.
 func TestWriteList(t *testing.T) {
 	t.Parallel()

@@ -267,12 +267,15 @@ func nameReferences(err error, refs []reference) error {
 	}
 	var fe *store.FetchError
 	var mp *store.MissingParametersError
+	var pr *store.ParameterRequestError
 	var list string
 	switch {
 	case errors.As(err, &fe):
 		list = referencing(fe.Version, refs)
 	case errors.As(err, &mp):
 		list = referencingParameters(mp.ARNs, refs)
+	case errors.As(err, &pr):
+		list = referencingParameters(pr.ARNs, refs)
 	}
 	if list == "" {
 		return err

@@ -12,6 +12,8 @@ import (
 	"log/slog"
 	"os"
 	"runtime/debug"
+
+	"github.com/secretenv/secretenv/internal/termsafe"
 )
 
 func main() {
@@ -53,7 +55,10 @@ func report(err error, stderr io.Writer) int {
 			return code
 		}
 	}
-	fmt.Fprintf(stderr, "secretenv: %v\n", err)
+	// Escaped as a whole: a file name, secret id or key from outside can
+	// hold an ESC, a CSI (U+009B) or a bidi override that the terminal
+	// would obey, and a line break would break the one-line rule.
+	fmt.Fprintf(stderr, "secretenv: %s\n", termsafe.String(err.Error()))
 	return code
 }
 
@@ -65,6 +70,7 @@ const usage = `Usage: secretenv [flags] [--] COMMAND [ARG...]
        secretenv [flags] edit ID
        secretenv [flags] put ID --from FILE|- [--format json|dotenv] [--replace]
                          [--delete-key NAME] [--dry-run]
+       secretenv copy-self DIR
 
 Fetch JSON secrets from AWS Secrets Manager (and parameters from SSM
 Parameter Store), add their keys to the environment without replacing
@@ -90,6 +96,8 @@ parameter.
   put      write the keys of a .json or dotenv FILE (- for stdin) into secret
            ID: merged, or the whole secret with --replace; --delete-key NAME
            (repeatable) removes a key; --dry-run only lists the changes
+  copy-self write DIR/secretenv, a copy of this binary (mode 0755), for an
+           init container without a shell; needs no secret and no AWS
 
 Flags (each has an environment twin; a flag wins over it):
   --secret-id ID     secret name or ARN, or ssm:/PATH for every parameter
@@ -156,7 +164,7 @@ var execCmd = &command{flags: addWatchFlags, run: runExec}
 
 // commands are the subcommands. To run a program that has one's name, put
 // it after --.
-var commands = []*command{exportCmd, checkCmd, diffCmd, listCmd, editCmd, putCmd}
+var commands = []*command{exportCmd, checkCmd, diffCmd, listCmd, editCmd, putCmd, copySelfCmd}
 
 func findCommand(name string) *command {
 	for _, c := range commands {

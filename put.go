@@ -37,11 +37,9 @@ var putCmd = &command{
 		case o.replace && o.from == "":
 			return usageError("put: --replace needs --from FILE")
 		}
-		for _, k := range o.deleteKeys {
-			if !keys.Valid(k) {
-				return usageError("put: --delete-key %s is not a variable name", keys.Quote(k))
-			}
-		}
+		// --delete-key takes any key, a variable name or not: removing a
+		// stored key that no environment can hold (db.url) is how it
+		// gets repaired. runPut checks that such a key is stored.
 		return nil
 	},
 	run: runPut,
@@ -77,7 +75,7 @@ func runPut(ctx context.Context, inv *invocation) error {
 		}
 	}
 
-	store, base, err := readForWrite(ctx, inv, v)
+	sm, base, err := readForWrite(ctx, inv, v)
 	if err != nil {
 		return err
 	}
@@ -85,13 +83,22 @@ func runPut(ctx context.Context, inv *invocation) error {
 		if err := base.readable(); err != nil {
 			return err
 		}
+		// Deleting a variable name that is not there is no error, so a
+		// script can run twice; any other key can only be a stored one
+		// to repair, so one that is not stored is a mistake (its text is
+		// not shown: it may be a value).
+		for _, k := range inv.opts.deleteKeys {
+			if _, ok := base.doc[k]; !ok && !keys.Valid(k) {
+				return fmt.Errorf("%s: --delete-key %s: no such key is stored, and it is not a variable name; see the stored keys with secretenv edit %s, or rewrite the secret with put --replace; nothing written", v, keys.Quote(k), v.ID)
+			}
+		}
 	}
 	next := secret.MergeDocuments(base.doc, file, inv.opts.deleteKeys, inv.opts.replace)
 	next, changes, err := prepare(base, next, nil, rules)
 	if err != nil {
 		return fmt.Errorf("%s: %w", v, err)
 	}
-	return signalled(ctx, apply(ctx, inv, store, v, base, next, changes, inv.opts.dryRun))
+	return signalled(ctx, apply(ctx, inv, sm, v, base, next, changes, inv.opts.dryRun))
 }
 
 // readDocumentFile reads put's input: a JSON object, each value kept as

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -72,13 +73,21 @@ func readCurrent(ctx context.Context, sm *store.SecretStore, v store.SecretVersi
 	if err != nil {
 		return current{}, err
 	}
+	return storedCurrent(v, s), nil
+}
+
+// storedCurrent reads the stored version s as a secret.Document.
+func storedCurrent(v store.SecretVersion, s store.Current) current {
 	cur := current{exists: s.Exists, versionID: s.VersionID, doc: secret.Document{}}
-	if !s.Exists || s.Versionless {
-		return cur, nil
-	}
-	if s.Binary {
+	switch {
+	case !s.Exists || s.Versionless:
+		return cur
+	case s.Binary:
 		cur.unreadable = fmt.Errorf("%s: the secret has only SecretBinary, not JSON text", v)
-		return cur, nil
+		return cur
+	case s.NoValue:
+		cur.unreadable = fmt.Errorf("%s: the stored version holds no value (neither SecretString nor SecretBinary)", v)
+		return cur
 	}
 	doc, _, err := secret.ParseDocument([]byte(s.Text))
 	switch {
@@ -89,7 +98,7 @@ func readCurrent(ctx context.Context, sm *store.SecretStore, v store.SecretVersi
 	default:
 		cur.doc = doc
 	}
-	return cur, nil
+	return cur
 }
 
 // readForWrite opens the store, checks the AWS settings and reads the
@@ -305,9 +314,18 @@ func confirm(ctx context.Context, inv *invocation, id string, n int) error {
 // commit writes next as the secret's new current version, unless someone
 // else wrote a version since base was read. It has a deadline of its own:
 // the time a person spent in the editor or at the question is not AWS's.
+//
+// The check is a real compare-and-swap, not a re-read before the write
+// (which leaves a window of some milliseconds for a second writer):
+// store.Swap moves AWSCURRENT to the new version only from base's, and a
+// new secret is created with CreateSecret, which refuses a name that
+// exists (store.Create).
 func commit(ctx context.Context, inv *invocation, sm *store.SecretStore, v store.SecretVersion, base current, next secret.Document) (string, error) {
 	ctx, cancel := context.WithTimeout(ctx, inv.opts.timeout)
 	defer cancel()
+	// A cheap early refusal of the common case (a person in the editor
+	// while a colleague wrote), before a version is written; the swap
+	// below is what makes it safe.
 	now, err := readCurrent(ctx, sm, v)
 	if err != nil {
 		return "", err
@@ -315,10 +333,23 @@ func commit(ctx context.Context, inv *invocation, sm *store.SecretStore, v store
 	if now.exists != base.exists || now.versionID != base.versionID {
 		return "", raceError(v, base, now)
 	}
+	var w store.Written
 	if !now.exists {
-		return sm.Create(ctx, v, next.Stored(), inv.opts.kmsKeyID, inv.opts.description)
+		w, err = sm.Create(ctx, v, next.Stored(), inv.opts.kmsKeyID, inv.opts.description)
+	} else {
+		w, err = sm.Swap(ctx, v, next.Stored(), base.versionID)
 	}
-	return sm.Put(ctx, v, next.Stored())
+	var conflict *store.ConflictError
+	if errors.As(err, &conflict) {
+		return "", conflict.Describe(raceError(v, base, storedCurrent(v, conflict.Now)))
+	}
+	if err != nil {
+		return "", err
+	}
+	if w.Leftover != "" {
+		fmt.Fprintf(inv.stderr, "secretenv: %s\n", w.Leftover)
+	}
+	return w.VersionID, nil
 }
 
 // prepare settles next against base and validates it, returning what to
@@ -385,9 +416,16 @@ func raceError(v store.SecretVersion, base, now current) error {
 	if now.unreadable != nil {
 		return fmt.Errorf("%s: someone else wrote a new version since it was read (not a JSON object); %s", v, what)
 	}
-	var keys []string
+	// Sorted by name, whatever the change: the change list groups them by
+	// kind, but here they are one list a person scans for their own key.
+	var changed []string
 	for _, c := range secret.DiffDocuments(base.doc, now.doc) {
-		keys = append(keys, displayKey(c.Key))
+		changed = append(changed, c.Key)
+	}
+	slices.Sort(changed)
+	var keys []string
+	for _, k := range changed {
+		keys = append(keys, displayKey(k))
 	}
 	which := "no key's value (only its stored form)"
 	if len(keys) > 0 {

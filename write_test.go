@@ -24,7 +24,7 @@ func TestValidateDocument(t *testing.T) {
 		want     string // "" for valid
 	}{
 		{"valid", secret.Document{"A": `"x"`, "N": "1.50"}, nil, nil, nil, ""},
-		{"bad name with line", secret.Document{"bad-key": `"x"`}, map[string]int{"bad-key": 4}, nil, nil, `line 4: invalid variable name "bad-key"`},
+		{"bad name with line", secret.Document{"bad-key": `"x"`}, map[string]int{"bad-key": 4}, nil, nil, `line 4: invalid variable name <7-byte key, not shown>`},
 		{"NUL", secret.Document{"A": `"a\u0000b"`}, nil, nil, nil, "NUL"},
 		{"loader key", secret.Document{"LD_PRELOAD": `"x"`}, map[string]int{"LD_PRELOAD": 2}, nil, nil, "line 2: key LD_PRELOAD changes how programs load code"},
 		{"loader key allowed", secret.Document{"LD_PRELOAD": `"x"`}, nil, []string{"LD_PRELOAD"}, nil, ""},
@@ -97,7 +97,8 @@ func TestWithPrivateDirPanic(t *testing.T) {
 				t.Error("no panic")
 			}
 		}()
-		withPrivateDir(func(d string) error {
+		withPrivateDir(func(pd *privateDir) error {
+			d := pd.path
 			dir = d
 			st, err := os.Stat(d)
 			if err != nil || st.Mode().Perm() != 0o700 {
@@ -147,12 +148,49 @@ func TestChangeListKeys(t *testing.T) {
 	if err := printChanges(&b, []secret.Change{{Kind: "removed", Key: bad}, {Kind: "changed", Key: "A"}}, false); err != nil {
 		t.Fatal(err)
 	}
-	if got, want := b.String(), "removed: \"\\x1b[2JRED\"\nchanged: A\n"; got != want {
+	if got, want := b.String(), "removed: <7-byte key, not shown>\nchanged: A\n"; got != want {
 		t.Errorf("printChanges = %q, want %q", got, want)
 	}
 	base := current{exists: true, versionID: "1", doc: secret.Document{"A": `"1"`}}
 	now := current{exists: true, versionID: "2", doc: secret.Document{"A": `"1"`, bad: `"x"`}}
 	if err := raceError(store.SecretVersion{ID: "app"}, base, now); strings.ContainsRune(err.Error(), 0x1b) {
 		t.Errorf("raceError = %q: a raw control character", err)
+	}
+}
+
+// TestRaceErrorKeys: the conflict line names the other writer's changed
+// keys sorted by name (not grouped by kind as the change list is), and
+// never a value.
+func TestRaceErrorKeys(t *testing.T) {
+	t.Parallel()
+	v := store.SecretVersion{ID: "app"}
+	base := current{exists: true, versionID: "v1", doc: secret.Document{"B": `"old-b"`, "D": `"old-d"`, "Z": `"old-z"`}}
+	cases := []struct {
+		name string
+		base current
+		now  current
+		want string
+	}{
+		{"added, removed, changed sorted", base,
+			current{exists: true, versionID: "v2", doc: secret.Document{"A": `"new-a"`, "B": `"new-b"`, "Z": `"old-z"`, "C": `"new-c"`}},
+			"app: someone else wrote a new version since it was read (they changed key A, B, C, D); nothing written"},
+		{"only the stored form", base,
+			current{exists: true, versionID: "v2", doc: secret.Document{"B": `"old-b"`, "D": `"old-d"`, "Z": `"old-z"`}},
+			"(they changed no key's value (only its stored form))"},
+		{"created meanwhile", current{}, current{exists: true, versionID: "v1"},
+			"app: someone else created the secret since it was read; nothing written"},
+		{"deleted meanwhile", base, current{}, "app: someone else deleted the secret since it was read"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			got := raceError(v, tc.base, tc.now).Error()
+			if !strings.Contains(got, tc.want) {
+				t.Errorf("raceError = %q, want it to contain %q", got, tc.want)
+			}
+			if strings.Contains(got, "old-") || strings.Contains(got, "new-") {
+				t.Errorf("raceError = %q holds a value", got)
+			}
+		})
 	}
 }

@@ -100,7 +100,7 @@ func raw(status int, body string) func(w http.ResponseWriter) {
 }
 
 var (
-	longKey = strings.Repeat("k", 64) + canary // quoteKey shows 64 bytes of a bad key
+	longKey = strings.Repeat("k", 64) + canary // quoteKey once showed 64 bytes of a bad key
 	big     = strings.Repeat("v", 200<<10) + canary
 )
 
@@ -122,6 +122,11 @@ var canaryCases = []struct {
 	{"number secret", inMoto(`12345`)},
 	{"bad key", inMoto(`{"bad-key":"` + canary + `"}`)},
 	{"long bad key", inMoto(`{"` + longKey + `":"x"}`)},
+	// A key that is no variable name may be a value pasted where a key
+	// belongs: no part of it is shown.
+	{"a value as a key", inMoto(`{"OK":"1","` + canary + `":""}`)},
+	{"a value as a key, twice", inMoto(`{"` + canary + `":"1","` + canary + `":"2"}`)},
+	{"a value as a key in a template", templateFile("t.json", `{"`+canary+`":""}`, `{"A":"x"}`)},
 	{"NUL in value", inMoto(`{"A":"` + canary + `\u0000"}`)},
 	{"lone surrogate", inMoto(`{"A":"` + canary + `\ud800` + canary + `"}`)},
 	{"lone surrogate in a key", inMoto(`{"` + canary + `\udc00":"` + canary + `"}`)},
@@ -505,6 +510,26 @@ func writeFakeWith(exists bool, handle func(w http.ResponseWriter)) func(t *test
 	}
 }
 
+// casFakeWith runs put against a casFake holding a secret with the canary,
+// whose hook decides the compare-and-swap's answers.
+func casFakeWith(hook func(f *casFake, op, stage string, n int) (int, string, bool)) func(t *testing.T) ([]string, string, []string) {
+	return func(t *testing.T) ([]string, string, []string) {
+		f := startCASFake(t, `{"OLD":"`+canary+`"}`, hook)
+		return withEnv(baseEnv(t), "AWS_ENDPOINT_URL_SECRETS_MANAGER="+f.URL), `{"NEW":"` + canary + `"}`, []string{"put", "app", "--from", "-", "--format", "json", "--yes", "--timeout", "1s"}
+	}
+}
+
+// failCAS answers op (and, for UpdateSecretVersionStage, AWSCURRENT's move
+// or the pending label's removal) with code, not carried out.
+func failCAS(op string, move bool, code string) func(f *casFake, op, stage string, n int) (int, string, bool) {
+	return func(f *casFake, o, stage string, _ int) (int, string, bool) {
+		if o == op && (op != "UpdateSecretVersionStage" || (stage == "AWSCURRENT") == move) {
+			return 400, code, false
+		}
+		return 0, "", true
+	}
+}
+
 // readFails runs cmd (edit or put) against a fake whose every answer,
 // the first read included, is handle.
 func readFails(cmd string, handle func(w http.ResponseWriter)) func(t *testing.T) ([]string, string, []string) {
@@ -536,6 +561,11 @@ func TestNoCanaryLeaksWrite(t *testing.T) {
 		{"put: JSON not an object", 125, putFrom(old, "json", `"`+canary+`"`)},
 		{"put: JSON duplicate key", 125, putFrom(old, "json", `{"A":"`+canary+`","A":"`+canary+`"}`)},
 		{"put: JSON long bad key", 125, putFrom(old, "json", `{"`+longKey+`":"x"}`)},
+		{"put: a value as a key", 125, putFrom(old, "json", `{"`+canary+`":""}`, "--yes")},
+		{"put: a value as a key, twice", 125, putFrom(old, "json", `{"`+canary+`":"1",`+"\n"+`"`+canary+`":"2"}`, "--yes")},
+		{"put: a value as a dotenv name", 125, putFrom(old, "dotenv", canary+"=x\n", "--yes")},
+		{"put: a value as a key, not stored, to --delete-key", 125, putFrom(old, "json", `{"B":"y"}`, "--delete-key", canary, "--yes")},
+		{"put: a stored value as a key deleted", 0, putFrom(`{"A":"1","`+canary+`":""}`, "json", `{"B":"y"}`, "--delete-key", canary, "--yes")},
 		{"put: dotenv bad line", 125, putFrom(old, "dotenv", canary+"\n")},
 		{"put: dotenv interpolation", 125, putFrom(old, "dotenv", `A="`+canary+`$X"`+"\n")},
 		{"put: dotenv unknown escape", 125, putFrom(old, "dotenv", `A="`+canary+`\q"`+"\n")},
@@ -562,6 +592,30 @@ func TestNoCanaryLeaksWrite(t *testing.T) {
 		{"put: PutSecretValue garbled 200", 125, writeFakeWith(true, raw(200, `{"Name":"`+canary))},
 		{"put: CreateSecret error body", 125, writeFakeWith(false, awsError(400, "EncryptionFailure"))},
 		{"put: CreateSecret exists", 125, writeFakeWith(false, awsError(400, "ResourceExistsException"))},
+		// put: the compare-and-swap
+		{"put: writer between the two calls", 125, casFakeWith(func(f *casFake, op, _ string, _ int) (int, string, bool) {
+			if op == "PutSecretValue" {
+				f.current, f.texts["other"] = "other", `{"OLD":"`+canary+`2","Z":"`+canary+`3"}`
+			}
+			return 0, "", true
+		})},
+		{"put: move of AWSCURRENT denied", 125, casFakeWith(failCAS("UpdateSecretVersionStage", true, "AccessDeniedException"))},
+		{"put: written, label removal denied", 0, casFakeWith(failCAS("UpdateSecretVersionStage", false, "AccessDeniedException"))},
+		{"put: move answer lost", 0, casFakeWith(func(f *casFake, op, stage string, n int) (int, string, bool) {
+			if op == "UpdateSecretVersionStage" && stage == "AWSCURRENT" && n == 1 {
+				return 500, "InternalServiceError", true
+			}
+			return 0, "", true
+		})},
+		{"put: CreateSecret lost its answer", 0, func(t *testing.T) ([]string, string, []string) {
+			f := startCASFake(t, "", func(f *casFake, op, _ string, n int) (int, string, bool) {
+				if op == "CreateSecret" && n == 1 {
+					return 500, "InternalServiceError", true
+				}
+				return 0, "", true
+			})
+			return withEnv(baseEnv(t), "AWS_ENDPOINT_URL_SECRETS_MANAGER="+f.URL), `{"NEW":"` + canary + `"}`, []string{"put", "app", "--from", "-", "--format", "json", "--yes", "--timeout", "1s"}
+		}},
 		// put: successes print names only
 		{"put: written", 0, putFrom(old, "json", `{"A":"`+canary+`2","C":"`+canary+`3"}`, "--yes")},
 		{"put: dry-run", 0, putFrom(old, "json", `{"A":"`+canary+`2","C":"`+canary+`3"}`, "--dry-run", "--delete-key", "B")},
@@ -572,6 +626,10 @@ func TestNoCanaryLeaksWrite(t *testing.T) {
 		{"edit: bare word saved", 125, editWith(old, `printf '{"A": %s}' "$CANARY" > "$1"`, "--yes")},
 		{"edit: loader key saved", 125, editWith(old, `printf '{"BASH_ENV": "%s"}' "$CANARY" > "$1"`, "--yes")},
 		{"edit: long bad key saved", 125, editWith(old, `printf '{"%s": "x"}' "`+longKey+`" > "$1"`, "--yes")},
+		{"edit: a value as a key saved", 125, editWith(old, `printf '{"A": "1",\n"%s": ""}' "$CANARY" > "$1"`, "--yes")},
+		{"edit: a value as a key saved twice", 125, editWith(old, `printf '{"%s": "1",\n"%s": "2"}' "$CANARY" "$CANARY" > "$1"`, "--yes")},
+		{"edit: a stored value as a key removed", 0, editWith(`{"A":"1","`+canary+`":""}`, `printf '{"A": "1"}' > "$1"`, "--yes")},
+		{"edit: lone surrogate in a key saved", 125, editWith(old, `printf '{"A": "1",\n"%s\\udc00": ""}' "$CANARY" > "$1"`, "--yes")},
 		{"edit: not an object saved", 125, editWith(old, `printf '["%s"]' "$CANARY" > "$1"`, "--yes")},
 		{"edit: no terminal, no --yes", 125, editWith(old, `printf '{"A": "%s2", "C": "%s3"}' "$CANARY" "$CANARY" > "$1"`)},
 		{"edit: editor fails", 1, editWith(old, `printf '{"A": "%s2"}' "$CANARY" > "$1"; exit 3`, "--yes")},

@@ -1,9 +1,15 @@
 package integration
 
 import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestDiff drives diff against moto: secret with secret, secret with a
@@ -18,6 +24,10 @@ func TestDiff(t *testing.T) {
 	createSecret(t, "us-east-1", staging, `{"DB_URL":"pg://staging","PRICE":1.50,"DEBUG":"true","NEW_FLAG":"on"}`)
 	createSecret(t, "us-east-1", prod, `{"DB_URL":"pg://prod","PRICE":"1.50","DEBUG":"true","OLD_KEY":"x"}`)
 	createSecret(t, "us-east-1", copyOf, `{"NEW_FLAG":"on","DEBUG":"true","PRICE":"1.50","DB_URL":"pg://staging"}`)
+	debugTrue, debugUpper, debugLower := secretName(t, "debug-true"), secretName(t, "debug-upper"), secretName(t, "debug-lower")
+	createSecret(t, "us-east-1", debugTrue, `{"DEBUG":true}`)
+	createSecret(t, "us-east-1", debugUpper, `{"DEBUG":"TRUE"}`)
+	createSecret(t, "us-east-1", debugLower, `{"debug":true}`)
 	createSecret(t, "us-east-1", loader, `{"LD_PRELOAD":"/tmp/evil.so","DEBUG":"true"}`)
 	dir := t.TempDir()
 	example := filepath.Join(dir, ".env.example")
@@ -60,7 +70,10 @@ func TestDiff(t *testing.T) {
 		{"stdin differs", []string{staging, "-"}, "DB_URL=pg://other\n", 1,
 			"differs: DB_URL\nonly in " + staging + ": DEBUG\nonly in " + staging + ": NEW_FLAG\nonly in " + staging + ": PRICE\n0 identical keys\n", ""},
 		{"missing secret", []string{staging, secretName(t, "nope")}, "", 125, "", secretName(t, "nope") + ": secret not found in region us-east-1 (ResourceNotFoundException)"},
-		{"a file name that does not exist", []string{staging, "./prod.env"}, "", 125, "", "; no file ./prod.env exists either"},
+		{"a file name that does not exist", []string{staging, "./prod.env"}, "", 125, "", "./prod.env: no such file or directory"},
+		{"a file-like word that is no file nor secret", []string{staging, "prod.env"}, "", 125, "", "; no file prod.env exists either"},
+		{"values differ only in case", []string{debugTrue, debugUpper}, "", 1, "differs: DEBUG\n0 identical keys\n", ""},
+		{"keys differ only in case", []string{debugTrue, debugLower}, "", 1, "only in " + debugTrue + ": DEBUG\nonly in " + debugLower + ": debug\n0 identical keys\n", ""},
 		{"a bad file", []string{badFile, staging}, "", 125, "", "diff: " + badFile + ": line 2: expected NAME=value"},
 		{"a json-key", []string{staging, "arn:aws:secretsmanager:us-east-1:123456789012:secret:x:KEY::"}, "", 125, "", "names json-key \"KEY\"; diff compares whole-object secrets"},
 		{"one argument", []string{staging}, "", 125, "", "diff takes two arguments"},
@@ -103,4 +116,69 @@ func TestDiff(t *testing.T) {
 			t.Errorf("with --allow-key: exit %d, stderr %q", res.Code, res.Stderr)
 		}
 	})
+}
+
+// runIn is runSecretenv with the working directory dir, where relative
+// file names are looked up.
+func runIn(t *testing.T, dir string, env []string, args ...string) result {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd.Env, cmd.Dir = env, dir
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	res := result{Stdout: stdout.String(), Stderr: stderr.String()}
+	var ee *exec.ExitError
+	switch {
+	case err == nil:
+	case errors.As(err, &ee):
+		res.Code = ee.ExitCode()
+	default:
+		t.Fatalf("running secretenv %q: %v", args, err)
+	}
+	return res
+}
+
+// TestDiffFileNamedLikeSecret: a file in the checkout named like the
+// secret (d/a), or like its ARN, must never stand in for it silently: a
+// drift gate would then pass without a request. The bare word is refused
+// as ambiguous, the ARN is always the secret, and the explicit forms work.
+func TestDiffFileNamedLikeSecret(t *testing.T) {
+	t.Parallel()
+	name := secretName(t, "d/a")
+	arn := createSecret(t, "us-east-1", name, `{"A":"1","B":"2"}`)
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, ".env.example"), "A=\nB=\nC=\n")
+	// The file agrees with the template: were it read instead of the
+	// secret, diff --keys would exit 0.
+	for _, f := range []string{name, arn} {
+		if err := os.MkdirAll(filepath.Join(dir, filepath.Dir(f)), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		writeFile(t, filepath.Join(dir, f), "A=\nB=\nC=\n")
+	}
+	env := baseEnv(t)
+	for _, tc := range []struct {
+		name   string
+		arg    string
+		code   int
+		stdout string
+		stderr string
+	}{
+		{"bare word refused as ambiguous", name, 125, "", "secretenv: diff: " + name + " is both a file here and a secret id; write ./" + name + " or file:" + name + " for the file, secret:" + name + " for the secret\n"},
+		{"secret: prefix is the secret", "secret:" + name, 1, "only in .env.example: C\n2 keys in both\n", ""},
+		{"ARN is the secret", arn, 1, "only in .env.example: C\n2 keys in both\n", ""},
+		{"./ is the file", "./" + name, 0, "3 keys in both\n", ""},
+		{"file: is the file", "file:" + name, 0, "3 keys in both\n", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			res := runIn(t, dir, env, "diff", "--keys", ".env.example", tc.arg)
+			if res.Code != tc.code || res.Stdout != tc.stdout || res.Stderr != tc.stderr {
+				t.Errorf("exit %d, stdout %q, stderr %q; want %d, %q, %q", res.Code, res.Stdout, res.Stderr, tc.code, tc.stdout, tc.stderr)
+			}
+		})
+	}
 }

@@ -75,6 +75,8 @@ func TestEdit(t *testing.T) {
 			code: 1, stderr: "cannot start the editor", want: `{"A":"1"}`},
 		{name: "invalid JSON without a terminal", initial: `{"A":"1"}`, editor: `printf '{\n"A": "1"\n"B": 2\n}' > "$1"`, args: []string{"--yes"},
 			code: 125, stderr: "line 3, column", want: `{"A":"1"}`},
+		{name: "lone surrogate named by line", initial: `{"A":"1"}`, editor: `printf '{\n"A": "1",\n"B": "\\ud800"\n}' > "$1"`, args: []string{"--yes"},
+			code: 125, stderr: `line 3: value of key "B" holds a lone UTF-16 surrogate`, want: `{"A":"1"}`},
 		{name: "loader key refused", initial: `{"A":"1"}`, editor: `printf '{\n"A": "1",\n"LD_PRELOAD": "x"\n}' > "$1"`, args: []string{"--yes"},
 			code: 125, stderr: "line 3: key LD_PRELOAD changes how programs load code", want: `{"A":"1"}`},
 		{name: "no terminal and no --yes", initial: `{"A":"1"}`, editor: `sed -i 's/"1"/"2"/' "$1"`,
@@ -296,4 +298,144 @@ func TestEditBrokenStdout(t *testing.T) {
 	checkOneLine(t, stderr.String(), "nothing written")
 	checkStored(t, name, `{"A":"1"}`)
 	checkEmpty(t, tmp)
+}
+
+// TestEditSwapConflict: a writer between edit's PutSecretValue and its move
+// of AWSCURRENT (past the re-read, so only the compare-and-swap can see
+// it) wins; edit writes nothing current, names their keys sorted, exits
+// 125 and removes its pending label.
+func TestEditSwapConflict(t *testing.T) {
+	t.Parallel()
+	f := startCASFake(t, `{"A":"1"}`, func(f *casFake, op, _ string, _ int) (int, string, bool) {
+		if op == "PutSecretValue" {
+			f.current, f.texts["other"] = "other", `{"A":"1","Z":"9","C":"3"}`
+		}
+		return 0, "", true
+	})
+	env, tmp := editEnv(t, editorScript(t, `printf '{"A": "1", "B": "2"}' > "$1"`))
+	res := runSecretenv(t, withEnv(env, "AWS_ENDPOINT_URL_SECRETS_MANAGER="+f.URL), "", "edit", "app", "--yes")
+	if res.Code != 125 {
+		t.Fatalf("exit %d, want 125; stdout %q stderr %q", res.Code, res.Stdout, res.Stderr)
+	}
+	checkOneLine(t, res.Stderr, "secretenv: app: someone else wrote a new version since it was read (they changed key C, Z); nothing written")
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.current != "other" || len(f.labels) != 0 {
+		t.Errorf("current %s, pending labels %v; want theirs current and no label left", f.current, f.labels)
+	}
+	checkEmpty(t, tmp)
+}
+
+// TestEditTMPDIRSwap plays another local user who, while the editor is
+// open, renames edit's private directory aside and puts their own in its
+// place with their own content. secretenv must notice that the path no
+// longer leads to its directory, write nothing (neither the other user's
+// content nor anything else), and leave no copy of the secret under TMPDIR:
+// the file it made is removed through its directory wherever it went.
+func TestEditTMPDIRSwap(t *testing.T) {
+	t.Parallel()
+	const original = `{"A":"s3cret-original"}`
+	for _, tc := range []struct{ name, editor string }{
+		{"editor saves nothing", `d=$(dirname "$1"); mv "$d" "$d.aside" && mkdir -m 700 "$d" && printf '{"A":"planted"}' > "$1"`},
+		{"editor saves into the other directory", `d=$(dirname "$1"); mv "$d" "$d.aside" && mkdir -m 700 "$d" && printf '{"A":"saved"}' > "$1"`},
+		{"directory replaced by a symbolic link", `d=$(dirname "$1"); mkdir -m 700 "$d.theirs" && printf '{"A":"planted"}' > "$d.theirs/secret.json" && mv "$d" "$d.aside" && ln -s "$d.theirs" "$d"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			name := secretName(t, "app")
+			createSecret(t, "us-east-1", name, original)
+			before := versions(t, name)
+			env, tmp := editEnv(t, editorScript(t, tc.editor))
+			res := runSecretenv(t, env, "", "edit", name, "--yes")
+			if res.Code != 125 {
+				t.Fatalf("exit %d, want 125; stdout %q stderr %q", res.Code, res.Stdout, res.Stderr)
+			}
+			checkOneLine(t, res.Stderr, "TMPDIR "+tmp+": ", "was moved or replaced while the editor was open", "set TMPDIR to a private directory; nothing written")
+			checkStored(t, name, original)
+			if versions(t, name) != before {
+				t.Errorf("a new version was written")
+			}
+			filepath.WalkDir(tmp, func(path string, d os.DirEntry, err error) error {
+				if err == nil && d.Type().IsRegular() {
+					if text, _ := os.ReadFile(path); strings.Contains(string(text), "s3cret-original") {
+						t.Errorf("%s holds the secret's value after edit", path)
+					}
+				}
+				return nil
+			})
+		})
+	}
+}
+
+// TestEditTMPDIRMode: a TMPDIR that every user can write without the
+// sticky bit lets any of them swap edit's directory, so edit refuses it
+// before the secret's value is written anywhere; /tmp's own mode (1777) is
+// fine.
+func TestEditTMPDIRMode(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name string
+		mode os.FileMode
+		code int
+	}{
+		{"world-writable without sticky bit", 0o777, 125},
+		{"world-writable with sticky bit", 0o777 | os.ModeSticky, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			name := secretName(t, "app")
+			createSecret(t, "us-east-1", name, `{"A":"1"}`)
+			marker := filepath.Join(t.TempDir(), "editor-ran")
+			env, tmp := editEnv(t, editorScript(t, `touch `+marker+`; sed -i 's/"1"/"2"/' "$1"`))
+			if err := os.Chmod(tmp, tc.mode); err != nil {
+				t.Fatal(err)
+			}
+			res := runSecretenv(t, env, "", "edit", name, "--yes")
+			if res.Code != tc.code {
+				t.Fatalf("exit %d, want %d; stdout %q stderr %q", res.Code, tc.code, res.Stdout, res.Stderr)
+			}
+			checkEmpty(t, tmp)
+			if tc.code == 0 {
+				checkStored(t, name, `{"A":"2"}`)
+				return
+			}
+			checkOneLine(t, res.Stderr, "TMPDIR "+tmp+" is writable by every user and has no sticky bit", "set TMPDIR to a private directory")
+			if _, err := os.Stat(marker); err == nil {
+				t.Errorf("the editor ran")
+			}
+			checkStored(t, name, `{"A":"1"}`)
+		})
+	}
+}
+
+// TestEditEditorKilled: an editor killed by a signal writes nothing. As
+// for git commit, SIGINT and SIGQUIT (Ctrl-C, Ctrl-\ in the editor) mean
+// the person interrupted: 128+N, so a shell loop around edit stops. Any
+// other signal is an editor that failed: 1, as git commit and crontab -e.
+func TestEditEditorKilled(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		sig  string
+		code int
+	}{
+		{"KILL", 1},
+		{"TERM", 1},
+		{"SEGV", 1},
+		{"INT", 130},
+		{"QUIT", 131},
+	} {
+		t.Run(tc.sig, func(t *testing.T) {
+			t.Parallel()
+			name := secretName(t, "app")
+			createSecret(t, "us-east-1", name, `{"A":"1"}`)
+			env, tmp := editEnv(t, editorScript(t, `sed -i 's/"1"/"2"/' "$1"; kill -`+tc.sig+` $$`))
+			res := runSecretenv(t, env, "", "edit", name, "--yes")
+			if res.Code != tc.code {
+				t.Fatalf("exit %d, want %d; stdout %q stderr %q", res.Code, tc.code, res.Stdout, res.Stderr)
+			}
+			checkOneLine(t, res.Stderr, "was killed by SIG"+tc.sig+"; nothing written")
+			checkStored(t, name, `{"A":"1"}`)
+			checkEmpty(t, tmp)
+		})
+	}
 }

@@ -82,7 +82,7 @@ func TestDeniedKeys(t *testing.T) {
 		name := secretName(t, "app")
 		createSecret(t, "us-east-1", name, `{"BASH_FUNC_x%%":"() { id; }"}`)
 		res := runSecretenv(t, withEnv(baseEnv(t), "SECRET_ID="+name), "", "--", "sh", "-c", "echo STARTED")
-		checkRefused(t, res, `"BASH_FUNC_x%%"`, "invalid variable name")
+		checkRefused(t, res, "<13-byte key, not shown>", "invalid variable name")
 		res = runSecretenv(t, withEnv(baseEnv(t), "SECRET_ID="+name), "", "--allow-key", "BASH_FUNC_x%%", "--", "sh", "-c", "echo STARTED")
 		checkRefused(t, res, `"BASH_FUNC_x%%"`, "--allow-key")
 	})

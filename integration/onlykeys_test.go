@@ -125,7 +125,7 @@ func TestOnlyKeysFromBeforeRequests(t *testing.T) {
 		{"missing file", nil, []string{"--only-keys-from", filepath.Join(dir, "missing")}, []string{"--only-keys-from", "missing", "no such file"}},
 		{"malformed dotenv", nil, []string{"--only-keys-from", bad}, []string{"--only-keys-from", "line 2"}},
 		{"no keys", nil, []string{"--only-keys-from", empty}, []string{"--only-keys-from", "declares no keys"}},
-		{"key that is not a name", nil, []string{"--only-keys-from", badKey}, []string{"--only-keys-from", `"A-B"`}},
+		{"key that is not a name", nil, []string{"--only-keys-from", badKey}, []string{"--only-keys-from", "key <3-byte key, not shown> is not a variable name"}},
 		{"twin names a missing file", []string{"SECRETENV_ONLY_KEYS_FROM=" + filepath.Join(dir, "missing")}, nil, []string{"--only-keys-from", "no such file"}},
 		{"stdin", nil, []string{"--only-keys-from", "-"}, []string{"--only-keys-from", "stdin"}},
 		{"bad --only-key", nil, []string{"--only-key", "A-B"}, []string{`--only-key "A-B"`}},

@@ -22,7 +22,12 @@ import (
 // (us-east-1), or ok false if it does not exist.
 func stored(t testing.TB, name string) (text, version string, ok bool) {
 	t.Helper()
-	out, err := smClient(t, "us-east-1").GetSecretValue(context.Background(), &secretsmanager.GetSecretValueInput{SecretId: aws.String(name)})
+	// AWSCURRENT by name: moto 5.2.1 answers a stageless read with the
+	// version PutSecretValue last made current, not the one
+	// UpdateSecretVersionStage moved AWSCURRENT to (AWS has one answer).
+	out, err := smClient(t, "us-east-1").GetSecretValue(context.Background(), &secretsmanager.GetSecretValueInput{
+		SecretId: aws.String(name), VersionStage: aws.String("AWSCURRENT"),
+	})
 	if err != nil {
 		if strings.Contains(err.Error(), "ResourceNotFoundException") {
 			return "", "", false
@@ -135,13 +140,17 @@ func TestPut(t *testing.T) {
 		{name: "bad dotenv line", initial: `{"A":"1"}`, files: map[string]string{"f.env": "A=1\nnot a line\n"},
 			args: []string{"--from", "f.env", "--yes"}, code: 125, stderr: "f.env: line 2: expected NAME=value", want: `{"A":"1"}`},
 		{name: "bad JSON key", initial: `{"A":"1"}`, files: map[string]string{"f.json": "{\n\"A\": 1,\n\"bad-key\": 2\n}"},
-			args: []string{"--from", "f.json", "--yes"}, code: 125, stderr: `f.json: line 3: invalid variable name "bad-key"`, want: `{"A":"1"}`},
+			args: []string{"--from", "f.json", "--yes"}, code: 125, stderr: `f.json: line 3: invalid variable name <7-byte key, not shown>`, want: `{"A":"1"}`},
 		{name: "invalid JSON", initial: `{"A":"1"}`, files: map[string]string{"f.json": "{\n\"A\": 1\n\"B\": 2\n}"},
 			args: []string{"--from", "f.json", "--yes"}, code: 125, stderr: "f.json: line 3, column", want: `{"A":"1"}`},
 		{name: "over 65,536 bytes", initial: `{"A":"1"}`, files: map[string]string{"f.env": "BIG=" + strings.Repeat("v", 65530) + "\n"},
 			args: []string{"--from", "f.env", "--yes"}, code: 125, stderr: "over Secrets Manager's limit of 65536", want: `{"A":"1"}`},
 		{name: "a key both set and deleted", initial: `{"A":"1"}`, files: map[string]string{"f.env": "A=2\n"},
 			args: []string{"--from", "f.env", "--delete-key", "A", "--yes"}, code: 125, stderr: "f.env and given to --delete-key", want: `{"A":"1"}`},
+		{name: "delete a stored key that is no variable name", initial: `{"A":"1","db.url":"pg://x"}`,
+			args: []string{"--delete-key", "db.url", "--yes"}, stdout: []string{"removed: <6-byte key, not shown>\n", "wrote 1 change"}, want: `{"A":"1"}`, newVer: true},
+		{name: "delete a key that is no variable name and not stored", initial: `{"A":"1","db_url":"pg://x"}`,
+			args: []string{"--delete-key", "db.url", "--yes"}, code: 125, stderr: "--delete-key <6-byte key, not shown>: no such key is stored, and it is not a variable name; see the stored keys with secretenv edit", want: `{"A":"1","db_url":"pg://x"}`},
 		{name: "a key both set on stdin and deleted", initial: `{"A":"1"}`, stdin: "A=2\n",
 			args: []string{"--from", "-", "--delete-key", "A", "--yes"}, code: 125, stderr: "A is both in stdin and given to --delete-key", want: `{"A":"1"}`},
 		{name: "stored secret not an object", initial: `["x"]`, files: map[string]string{"f.env": "A=1\n"},
@@ -329,7 +338,7 @@ func TestPutWriteErrors(t *testing.T) {
 	}{
 		{"AccessDeniedException", `{"A":"1"}`, "access denied to PutSecretValue (AccessDeniedException); the role needs secretsmanager:PutSecretValue"},
 		{"AccessDeniedException", "", "access denied to CreateSecret (AccessDeniedException); the role needs secretsmanager:CreateSecret"},
-		{"ResourceExistsException", "", "someone else created the secret at the same moment (ResourceExistsException)"},
+		{"ResourceExistsException", "", "someone else created the secret since it was read; nothing written"},
 		{"EncryptionFailure", `{"A":"1"}`, "cannot encrypt the secret (EncryptionFailure)"},
 		{"LimitExceededException", `{"A":"1"}`, "Secrets Manager refused the write (LimitExceededException)"},
 	}
@@ -355,9 +364,14 @@ func TestPutRetrySameToken(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var body struct{ ClientRequestToken string }
 		json.NewDecoder(r.Body).Decode(&body)
-		if r.Header.Get("X-Amz-Target") == "secretsmanager.GetSecretValue" {
+		switch r.Header.Get("X-Amz-Target") {
+		case "secretsmanager.GetSecretValue":
 			w.Header().Set("Content-Type", "application/x-amz-json-1.1")
 			json.NewEncoder(w).Encode(map[string]any{"Name": "app", "SecretString": `{"A":"1"}`, "VersionId": "v1"})
+			return
+		case "secretsmanager.UpdateSecretVersionStage":
+			w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+			json.NewEncoder(w).Encode(map[string]any{"Name": "app"})
 			return
 		}
 		mu.Lock()
@@ -431,6 +445,202 @@ func TestWriteSecretWithoutValue(t *testing.T) {
 			checkStored(t, name, `{"A":"1"}`)
 			checkCreatedWith(t, name, "", "made by terraform")
 			checkEmpty(t, tmp)
+		})
+	}
+}
+
+// casFake is a Secrets Manager holding one secret, "app", that keeps its
+// versions and AWSCURRENT as AWS does, for the compare-and-swap's paths
+// moto cannot be made to take: an answer lost after the change was made,
+// a writer between PutSecretValue and the move of AWSCURRENT, a denied move.
+// hook runs before each call (n counts calls of op from 1, stage is
+// UpdateSecretVersionStage's label) and may change the state; it returns
+// an error to answer with (status, code), applied (the call is carried out
+// first) or not.
+type casFake struct {
+	URL     string
+	mu      sync.Mutex
+	current string            // AWSCURRENT's VersionId; "" while the secret does not exist
+	texts   map[string]string // VersionId -> SecretString
+	labels  map[string]string // pending label -> VersionId
+	tokens  map[string][]string
+	calls   map[string]int
+	hook    func(f *casFake, op, stage string, n int) (status int, code string, applied bool)
+}
+
+func startCASFake(t testing.TB, initial string, hook func(f *casFake, op, stage string, n int) (int, string, bool)) *casFake {
+	t.Helper()
+	f := &casFake{texts: map[string]string{}, labels: map[string]string{}, tokens: map[string][]string{}, calls: map[string]int{}, hook: hook}
+	if initial != "" {
+		f.current, f.texts["v1"] = "v1", initial
+	}
+	srv := httptest.NewServer(http.HandlerFunc(f.serve))
+	t.Cleanup(func() {
+		srv.CloseClientConnections()
+		srv.Close()
+	})
+	f.URL = srv.URL
+	return f
+}
+
+func (f *casFake) serve(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		SecretString, ClientRequestToken                   string
+		VersionStage, RemoveFromVersionId, MoveToVersionId string
+		VersionStages                                      []string
+	}
+	json.NewDecoder(r.Body).Decode(&in)
+	op := strings.TrimPrefix(r.Header.Get("X-Amz-Target"), "secretsmanager.")
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls[op]++
+	f.tokens[op] = append(f.tokens[op], in.ClientRequestToken)
+	status, code, applied := 0, "", true
+	if f.hook != nil {
+		status, code, applied = f.hook(f, op, in.VersionStage, f.calls[op])
+	}
+	if status != 0 && !applied {
+		writeAWSError(w, status, code)
+		return
+	}
+	answer := map[string]any{"Name": "app"}
+	switch op {
+	case "GetSecretValue", "DescribeSecret":
+		if f.current == "" {
+			writeAWSError(w, 400, "ResourceNotFoundException")
+			return
+		}
+		answer["VersionId"], answer["SecretString"] = f.current, f.texts[f.current]
+	case "CreateSecret":
+		if f.current != "" {
+			writeAWSError(w, 400, "ResourceExistsException")
+			return
+		}
+		f.current, f.texts[in.ClientRequestToken] = in.ClientRequestToken, in.SecretString
+		answer["VersionId"] = in.ClientRequestToken
+	case "PutSecretValue":
+		f.texts[in.ClientRequestToken] = in.SecretString
+		for _, l := range in.VersionStages {
+			f.labels[l] = in.ClientRequestToken
+		}
+		answer["VersionId"], answer["VersionStages"] = in.ClientRequestToken, in.VersionStages
+	case "UpdateSecretVersionStage":
+		if in.VersionStage == "AWSCURRENT" {
+			if in.RemoveFromVersionId != f.current {
+				writeAWSError(w, 400, "InvalidParameterException")
+				return
+			}
+			f.current = in.MoveToVersionId
+		} else {
+			if f.labels[in.VersionStage] != in.RemoveFromVersionId {
+				writeAWSError(w, 400, "InvalidParameterException")
+				return
+			}
+			delete(f.labels, in.VersionStage)
+		}
+	}
+	if status != 0 {
+		writeAWSError(w, status, code) // carried out, answer lost
+		return
+	}
+	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+	json.NewEncoder(w).Encode(answer)
+}
+
+// TestPutCompareAndSwap drives the write path's answers that moto cannot
+// give: a retry after a success whose answer was lost is a success, a
+// writer between the two calls is a conflict naming their keys sorted, a
+// refusal removes the pending label, a label that cannot be removed is
+// named with the command that removes it.
+func TestPutCompareAndSwap(t *testing.T) {
+	t.Parallel()
+	const stored = `{"A":"1"}`
+	cases := []struct {
+		name    string
+		initial string
+		hook    func(f *casFake, op, stage string, n int) (int, string, bool)
+		code    int
+		stdout  string // substring
+		stderr  []string
+		current string // the text current afterwards
+		labels  int    // pending labels left
+	}{
+		{name: "CreateSecret answer lost, retry refused",
+			hook: func(f *casFake, op, _ string, n int) (int, string, bool) {
+				if op == "CreateSecret" && n == 1 {
+					return 500, "InternalServiceError", true
+				}
+				return 0, "", true
+			},
+			stdout: "created the secret with 1 change", current: `{"B":"2"}`},
+		{name: "move answer lost, retry refused", initial: stored,
+			hook: func(f *casFake, op, stage string, n int) (int, string, bool) {
+				if op == "UpdateSecretVersionStage" && stage == "AWSCURRENT" && n == 1 {
+					return 500, "InternalServiceError", true
+				}
+				return 0, "", true
+			},
+			stdout: "wrote 1 change", current: `{"A":"1","B":"2"}`},
+		{name: "someone wrote between the two calls", initial: stored,
+			hook: func(f *casFake, op, _ string, _ int) (int, string, bool) {
+				if op == "PutSecretValue" {
+					f.current, f.texts["other"] = "other", `{"A":"1","Z":"9","C":"3"}`
+				}
+				return 0, "", true
+			},
+			code: 125, stderr: []string{"secretenv: app: someone else wrote a new version since it was read (they changed key C, Z); nothing written"},
+			current: `{"A":"1","Z":"9","C":"3"}`},
+		{name: "move denied", initial: stored,
+			hook: func(f *casFake, op, stage string, _ int) (int, string, bool) {
+				if op == "UpdateSecretVersionStage" {
+					return 400, "AccessDeniedException", false
+				}
+				return 0, "", true
+			},
+			code: 125, stderr: []string{"secretenv: app: access denied to UpdateSecretVersionStage (AccessDeniedException); the role needs secretsmanager:UpdateSecretVersionStage",
+				"a version labelled secretenv-pending-", "(not current) is left: remove the label with aws secretsmanager update-secret-version-stage --secret-id app --version-stage secretenv-pending-"},
+			current: stored, labels: 1},
+		{name: "label removal denied after the move", initial: stored,
+			hook: func(f *casFake, op, stage string, _ int) (int, string, bool) {
+				if op == "UpdateSecretVersionStage" && stage != "AWSCURRENT" {
+					return 400, "AccessDeniedException", false
+				}
+				return 0, "", true
+			},
+			stdout: "wrote 1 change", stderr: []string{"secretenv: app: written, but the label secretenv-pending-", "(AccessDeniedException); remove it with aws secretsmanager update-secret-version-stage"},
+			current: `{"A":"1","B":"2"}`, labels: 1},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			f := startCASFake(t, tc.initial, tc.hook)
+			res := runSecretenv(t, withEnv(baseEnv(t), "AWS_ENDPOINT_URL_SECRETS_MANAGER="+f.URL), "B=2\n", "put", "app", "--from", "-", "--yes")
+			if res.Code != tc.code || !strings.Contains(res.Stdout, tc.stdout) {
+				t.Fatalf("exit %d, stdout %q, stderr %q; want %d and %q", res.Code, res.Stdout, res.Stderr, tc.code, tc.stdout)
+			}
+			if len(tc.stderr) == 0 && res.Stderr != "" {
+				t.Errorf("stderr %q, want nothing", res.Stderr)
+			}
+			if len(tc.stderr) > 0 {
+				checkOneLine(t, res.Stderr, tc.stderr...)
+			}
+			f.mu.Lock()
+			defer f.mu.Unlock()
+			if got := f.texts[f.current]; got != tc.current {
+				t.Errorf("current %q, want %q", got, tc.current)
+			}
+			if len(f.labels) != tc.labels {
+				t.Errorf("pending labels left %v, want %d", f.labels, tc.labels)
+			}
+			for op, tokens := range f.tokens {
+				if op == "CreateSecret" || op == "PutSecretValue" {
+					for _, tok := range tokens {
+						if tok != tokens[0] || tok == "" {
+							t.Errorf("%s tokens %q, want one token on every attempt", op, tokens)
+						}
+					}
+				}
+			}
 		})
 	}
 }

@@ -55,7 +55,7 @@ func putSecretValue(t *testing.T, region, id, text string) string {
 // currentVersionID returns the version id of a moto secret's AWSCURRENT.
 func currentVersionID(t *testing.T, region, id string) string {
 	t.Helper()
-	out, err := smClient(t, region).GetSecretValue(context.Background(), &secretsmanager.GetSecretValueInput{SecretId: aws.String(id)})
+	out, err := smClient(t, region).GetSecretValue(context.Background(), &secretsmanager.GetSecretValueInput{SecretId: aws.String(id), VersionStage: aws.String("AWSCURRENT")})
 	if err != nil {
 		t.Fatalf("reading %s: %v", id, err)
 	}

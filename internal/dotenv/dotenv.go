@@ -5,11 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"strings"
+	"unicode"
 
 	"github.com/secretenv/secretenv/internal/keys"
 	"github.com/secretenv/secretenv/internal/secret"
+	"github.com/secretenv/secretenv/internal/termsafe"
 )
 
 // This file reads variables from local files: a JSON object like a secret,
@@ -68,7 +71,11 @@ func ReadText(path string, stdin io.Reader) ([]byte, error) {
 	if path != "-" {
 		f, err := os.Open(path)
 		if err != nil {
-			return nil, err // *PathError: the path and the reason, no content
+			var pe *fs.PathError
+			if errors.As(err, &pe) { // the path and the reason, no content; the path escaped
+				return nil, fmt.Errorf("%s %s: %w", pe.Op, termsafe.String(pe.Path), pe.Err)
+			}
+			return nil, err
 		}
 		defer f.Close()
 		r = f
@@ -83,45 +90,58 @@ func ReadText(path string, stdin io.Reader) ([]byte, error) {
 	return bytes.TrimPrefix(text, []byte("\uFEFF")), nil
 }
 
-// DisplayName names a file of variables in messages.
+// DisplayName names a file of variables in messages, escaped: a file name
+// can hold an ESC or a bidi override that would act on the terminal.
 func DisplayName(path string) string {
 	if path == "-" {
 		return "stdin"
 	}
-	return path
+	return termsafe.String(path)
 }
 
-// Parse reads a dotenv file as Docker Compose does, which is what
-// `export --format dotenv` writes, so that the two round-trip exactly:
+// Parse reads a dotenv file as Docker Compose (compose-go's dotenv
+// package) reads it, which is what `export --format dotenv` writes, so that
+// the two round-trip exactly. Where Compose would read a line differently
+// from what it looks like (interpolation, an unknown escape), the line is
+// refused rather than stored as a third value; FuzzDotenvCompose holds
+// Parse to that.
 //
-//   - blank lines and lines starting with # are skipped; "export " before a
-//     name is allowed;
+//   - blank lines and lines starting with # are skipped; "export" and
+//     blanks before a name are allowed;
 //   - NAME=value, NAME a variable name ([A-Za-z_][A-Za-z0-9_]*);
-//   - 'single quotes': literal, but \' is a quote;
+//   - 'single quotes': literal, but \' is a quote and \\ is kept as a pair
+//     (so \\' ends the value);
 //   - "double quotes": \\ \" \n \r \t are escapes and $$ is a dollar;
-//   - unquoted: the rest of the line, without a " #" comment and trailing
-//     blanks; $$ is a dollar.
+//   - unquoted: the rest of the line, without a " #" comment (a tab before
+//     the # does not start one) and trailing Unicode spaces; $$ is a dollar.
 //
-// Quoted values may span lines. Compose would interpolate any other $, so
-// such a value is refused rather than read differently from how Compose
-// reads it; write $$ or use single quotes.
+// Quoted values may span lines and keep a raw CR, as Compose does (a PEM
+// key in a file with CRLF line ends). Compose would interpolate any other
+// $, so such a value is refused rather than read differently from how
+// Compose reads it; write $$ or use single quotes.
 func Parse(text []byte) (map[string]string, error) {
 	vars := map[string]string{}
-	s := strings.ReplaceAll(string(text), "\r\n", "\n")
+	s := string(text)
 	for line := 1; s != ""; {
 		cur, rest, _ := strings.Cut(s, "\n")
-		t := strings.TrimLeft(cur, " \t")
+		// Compose skips every Unicode space before a statement.
+		t := strings.TrimLeftFunc(cur, unicode.IsSpace)
 		if t == "" || t[0] == '#' {
 			s, line = rest, line+1
 			continue
 		}
-		name, after, ok := strings.Cut(strings.TrimPrefix(t, "export "), "=")
-		name = strings.TrimRight(name, " \t")
+		// Compose strips "export" when a blank follows (its regexp
+		// ^export\s+, where \s is [\t\n\f\r ]), then any of its blanks.
+		if after, ok := strings.CutPrefix(t, "export"); ok && after != "" && strings.IndexByte("\t\f\r ", after[0]) >= 0 {
+			t = strings.TrimLeftFunc(after, composeBlank)
+		}
+		name, after, ok := strings.Cut(t, "=")
+		name = strings.TrimRightFunc(name, composeBlank)
 		if !ok || !keys.Valid(name) {
 			return nil, fmt.Errorf("line %d: expected NAME=value with NAME a variable name", line)
 		}
 		// A quoted value may run on past this line, so it is read from s.
-		value, tail, err := dotenvValue(strings.TrimLeft(s[len(cur)-len(after):], " \t"))
+		value, tail, err := dotenvValue(strings.TrimLeftFunc(s[len(cur)-len(after):], composeBlank))
 		if err != nil {
 			return nil, fmt.Errorf("line %d: %s: %w", line, name, err)
 		}
@@ -135,6 +155,18 @@ func Parse(text []byte) (map[string]string, error) {
 	return vars, nil
 }
 
+// composeBlank is the set of blanks Compose skips after "export", around the
+// = and before a value (its isSpace): narrower than unicode.IsSpace, which
+// it uses only to trim the end of an unquoted value, so a leading U+2028 is
+// part of a value and a trailing one is not.
+func composeBlank(r rune) bool {
+	switch r {
+	case '\t', '\v', '\f', '\r', ' ', 0x85, 0xA0:
+		return true
+	}
+	return false
+}
+
 // dotenvValue reads one value at the start of s and returns it with the text
 // after its line.
 func dotenvValue(s string) (value, tail string, err error) {
@@ -144,60 +176,41 @@ func dotenvValue(s string) (value, tail string, err error) {
 			return "", "", err
 		}
 		rest, tail, _ := strings.Cut(after, "\n")
-		if t := strings.TrimLeft(rest, " \t"); t != "" && t[0] != '#' {
+		if t := strings.TrimLeftFunc(rest, unicode.IsSpace); t != "" && t[0] != '#' {
 			return "", "", errors.New("text after the closing quote")
 		}
 		return value, tail, nil
 	}
 	cur, tail, _ := strings.Cut(s, "\n")
-	if i := strings.Index(cur, " #"); i >= 0 {
-		cur = cur[:i]
+	// Only " #" starts a comment: Compose keeps "a\t#x" whole.
+	cur, _, _ = strings.Cut(cur, " #")
+	value, err = dotenvDollars(strings.TrimRightFunc(cur, unicode.IsSpace))
+	if err != nil {
+		return "", "", errors.New("a $ would be interpolated by Compose; write $$ or use single quotes")
 	}
-	if i := strings.Index(cur, "\t#"); i >= 0 {
-		cur = cur[:i]
-	}
-	value, err = dotenvDollars(strings.TrimRight(cur, " \t"))
-	return value, tail, err
+	return value, tail, nil
 }
 
 // dotenvQuoted reads a quoted value up to its closing quote and returns the
-// value and the text after the quote.
+// value and the text after the quote. As in Compose, a backslash and the
+// byte after it are taken as a pair first (so \\ never escapes the quote
+// after it), and only then are double-quoted escapes and $$ read.
 func dotenvQuoted(s string, quote byte) (value, rest string, err error) {
 	var b strings.Builder
 	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
+		switch c := s[i]; {
 		case c == quote:
-			return b.String(), s[i+1:], nil
+			if quote == '\'' {
+				return b.String(), s[i+1:], nil
+			}
+			value, err := dotenvEscapes(b.String())
+			return value, s[i+1:], err
 		case c == '\\' && i+1 < len(s) && s[i+1] == quote:
 			b.WriteByte(quote)
 			i++
-		case c == '\\' && quote == '"' && i+1 < len(s):
+		case c == '\\' && i+1 < len(s):
+			b.WriteString(s[i : i+2])
 			i++
-			switch s[i] {
-			case '\\':
-				b.WriteByte('\\')
-			case 'n':
-				b.WriteByte('\n')
-			case 'r':
-				b.WriteByte('\r')
-			case 't':
-				b.WriteByte('\t')
-			default: // Compose's documentation does not say, and readers differ
-				// The byte is the value's: named only when it is printable
-				// ASCII (\q), never raw (an ESC would reach the terminal).
-				if s[i] > ' ' && s[i] < 0x7f {
-					return "", "", fmt.Errorf("unknown escape \\%c inside double quotes; write \\\\ for a backslash", s[i])
-				}
-				return "", "", errors.New("unknown escape inside double quotes (a backslash before a character that is not \\ \" n r t); write \\\\ for a backslash")
-			}
-		case c == '$' && quote == '"':
-			if i+1 < len(s) && s[i+1] == '$' {
-				b.WriteByte('$')
-				i++
-				continue
-			}
-			return "", "", errors.New("a $ inside double quotes would be interpolated by Compose; write $$ or use single quotes")
 		default:
 			b.WriteByte(c)
 		}
@@ -205,11 +218,47 @@ func dotenvQuoted(s string, quote byte) (value, rest string, err error) {
 	return "", "", fmt.Errorf("no closing %c", quote)
 }
 
-// dotenvDollars applies the rule for unquoted text: $$ is $, and any other $
-// would be interpolated by Compose.
+// dotenvEscapes reads the escapes and dollars of a double-quoted value whose
+// escaped quotes are already read.
+func dotenvEscapes(s string) (string, error) {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c != '\\' || i+1 == len(s) {
+			b.WriteByte(c)
+			continue
+		}
+		i++
+		switch s[i] {
+		case '\\', '"':
+			b.WriteByte(s[i])
+		case 'n':
+			b.WriteByte('\n')
+		case 'r':
+			b.WriteByte('\r')
+		case 't':
+			b.WriteByte('\t')
+		default: // Compose reads \a \b \f \v \$ \0NNN too, and keeps others
+			// The byte is the value's: named only when it is printable
+			// ASCII (\q), never raw (an ESC would reach the terminal).
+			if s[i] > ' ' && s[i] < 0x7f {
+				return "", fmt.Errorf("unknown escape \\%c inside double quotes; write \\\\ for a backslash", s[i])
+			}
+			return "", errors.New("unknown escape inside double quotes (a backslash before a character that is not \\ \" n r t); write \\\\ for a backslash")
+		}
+	}
+	value, err := dotenvDollars(b.String())
+	if err != nil {
+		return "", errors.New("a $ inside double quotes would be interpolated by Compose; write $$ or use single quotes")
+	}
+	return value, nil
+}
+
+// dotenvDollars applies Compose's interpolation to text that may only hold
+// $$ (a dollar); any other $ is an error, as Compose would interpolate it.
 func dotenvDollars(s string) (string, error) {
 	if strings.Contains(strings.ReplaceAll(s, "$$", ""), "$") {
-		return "", errors.New("a $ would be interpolated by Compose; write $$ or use single quotes")
+		return "", errors.New("a lone $")
 	}
 	return strings.ReplaceAll(s, "$$", "$"), nil
 }

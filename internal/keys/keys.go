@@ -3,6 +3,7 @@ package keys
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 )
@@ -25,14 +26,29 @@ func Valid(name string) bool {
 	return true
 }
 
-// Quote quotes a key for an error message, shortened so that a key that
-// is really a pasted value cannot fill the terminal.
+// Quote names a key from a secret or a file in a message. A variable
+// name is shown, quoted; any other key may be a value pasted where a key
+// belongs (`"postgres://admin:…": ""`), so none of its bytes are shown, only
+// its length: even a short prefix of a password is part of the password,
+// and no rule can tell a safe prefix from one. Messages that have the key's
+// line give it too.
 func Quote(key string) string {
-	const max = 64
-	if len(key) > max {
-		return fmt.Sprintf("%q…", key[:max])
+	if Valid(key) {
+		return strconv.Quote(key)
 	}
-	return fmt.Sprintf("%q", key)
+	return fmt.Sprintf("<%d-byte key, not shown>", len(key))
+}
+
+// QuoteName quotes, shortened, a name that is no secret's content: one the
+// person typed as a flag (--require, --allow-key, --only-key), already on
+// their command line, or one made from a parameter's path, which the
+// message shows anyway. Seeing it is how they fix it.
+func QuoteName(name string) string {
+	const max = 64
+	if len(name) > max {
+		return fmt.Sprintf("%q…", name[:max])
+	}
+	return fmt.Sprintf("%q", name)
 }
 
 // CheckNames returns an error naming every key that cannot become an
@@ -42,7 +58,7 @@ func CheckNames(vars map[string]string) error {
 	var bad, nul []string
 	for k, v := range vars {
 		if !Valid(k) {
-			bad = append(bad, Quote(k))
+			bad = append(bad, k)
 		} else if strings.IndexByte(v, 0) >= 0 {
 			nul = append(nul, k)
 		}
@@ -50,6 +66,9 @@ func CheckNames(vars map[string]string) error {
 	switch {
 	case len(bad) > 0:
 		slices.Sort(bad)
+		for i, k := range bad {
+			bad[i] = Quote(k)
+		}
 		return fmt.Errorf("invalid variable name %s; names must match [A-Za-z_][A-Za-z0-9_]*", strings.Join(bad, ", "))
 	case len(nul) > 0:
 		slices.Sort(nul)
@@ -66,19 +85,39 @@ func CheckNames(vars map[string]string) error {
 // name. The list is a best effort; --only-key is the guarantee. Each entry
 // cites its source; README.md lists them for users with the reasons.
 //
+// Families, not names: where a program reads every variable of a prefix
+// (git reads GIT_*, the JDK launcher JDK_* and _JAVA_*, Python PYTHON*),
+// the whole prefix is refused, because a list of its dangerous members
+// keeps missing the next one (GIT_TEST_FSMONITOR, JDK_ALTERNATE_VM and
+// GIT_COMMON_DIR each slipped past a list that named GIT_DIR and
+// JDK_JAVA_OPTIONS). Members that are inert and that apps keep in secrets
+// are named in loaderExceptions instead, each with its source.
+//
+// Method: for each interpreter and tool common in container images, the
+// variables it reads were taken from its own documentation as installed
+// (`python3 --help-env`, `node --help`, `go help environment`, `git help
+// git`, man pages for make, ssh, curl, less, ld.so, openssl-env(7), vim's
+// `:help startup`) and, for git, make and the JDK launcher, from the
+// names in the binary itself (`strings /usr/bin/git | grep '^GIT_'`,
+// libjli.so); each was classed as code (refused) or data (not).
+//
 // An entry in lower case matches names in any case: npm reads its
 // variables that way. Every other entry is matched exactly, as the
 // programs read them.
 //
 // Not listed on purpose, as they pick data rather than code, or are
 // settings apps commonly keep in secrets: trust stores and proxies
-// (SSL_CERT_FILE, NODE_EXTRA_CA_CERTS, HTTPS_PROXY), HOME and XDG_*,
-// glibc's data paths (LOCPATH, NLSPATH, HOSTALIASES, TZDIR), package
-// index settings (PIP_*, YARN_*, BUNDLE_* but BUNDLE_GEMFILE), app
-// settings that name a module (DJANGO_SETTINGS_MODULE, FLASK_APP), and
-// SHELL, which few libraries run.
+// (SSL_CERT_FILE, CURL_CA_BUNDLE, HTTPS_PROXY), HOME and XDG_* (which
+// choose every dotfile: ~/.gitconfig, ~/.vimrc, ~/.curlrc), glibc's data
+// paths (LOCPATH, NLSPATH, HOSTALIASES, TZDIR), package index settings
+// (PIP_*, YARN_*, BUNDLE_* but BUNDLE_GEMFILE), app settings that name a
+// module (DJANGO_SETTINGS_MODULE, FLASK_APP), SHELL, which few libraries
+// run (make ignores it from the environment), and the variables make
+// imports as make variables (CFLAGS, any name a Makefile uses): the
+// Makefile decides what those do.
 var loaderKeys = []string{
-	// The dynamic linker, ld.so(8) and musl's ldso: LD_PRELOAD, LD_AUDIT,
+	// The dynamic linker, ld.so(8) ENVIRONMENT and musl's ldso
+	// (musl.libc.org/doc/1.1.24/manual.html): LD_PRELOAD, LD_AUDIT,
 	// LD_LIBRARY_PATH load libraries; macOS's dyld(1) reads DYLD_*.
 	"LD_*", "DYLD_*",
 	// glibc: GCONV_PATH loads iconv modules (iconv_open(3), gconv_conf.c);
@@ -91,58 +130,78 @@ var loaderKeys = []string{
 	"PATH",
 	// Shells, bash(1) and dash(1) INVOCATION and PARAMETERS: exported
 	// functions (BASH_FUNC_*), BASH_ENV and ENV (sourced by non-interactive
-	// bash and by sh), SHELLOPTS and BASHOPTS (xtrace and friends), and the
-	// prompts bash expands with command substitution: PS4 under xtrace,
-	// PS0-PS2 and PROMPT_COMMAND when interactive. zsh(1) STARTUP/SHUTDOWN
-	// FILES: every zsh sources $ZDOTDIR/.zshenv; ksh and zsh autoload
-	// functions from FPATH.
-	"BASH_FUNC_*", "BASH_ENV", "ENV", "SHELLOPTS", "BASHOPTS",
+	// bash and by sh; busybox ash reads ENV too), SHELLOPTS and BASHOPTS
+	// (xtrace and friends), the prompts bash expands with command
+	// substitution: PS4 under xtrace, PS0-PS2 and PROMPT_COMMAND when
+	// interactive, and BASH_LOADABLES_PATH, where `enable -f` loads
+	// builtins from. zsh(1) STARTUP/SHUTDOWN FILES: every zsh sources
+	// $ZDOTDIR/.zshenv; ksh and zsh autoload functions from FPATH.
+	"BASH_FUNC_*", "BASH_ENV", "ENV", "SHELLOPTS", "BASHOPTS", "BASH_LOADABLES_PATH",
 	"PS0", "PS1", "PS2", "PS4", "PROMPT_COMMAND", "ZDOTDIR", "FPATH",
 	// Commands that programs and libraries run: Python's webbrowser module
 	// runs $BROWSER (and the stdlib module antigravity opens it), pydoc,
 	// git and man run $PAGER and $MANPAGER, man(1) the pager in $MANOPT
 	// (--pager), git and many others $EDITOR and $VISUAL, ssh(1)
-	// $SSH_ASKPASS, sudo(8) $SUDO_ASKPASS and $SUDO_EDITOR, and less(1) runs
-	// the input preprocessor $LESSOPEN/$LESSCLOSE, the commands in $LESS
-	// (a "+!cmd" option) and the lesskey files LESSKEY* name, which bind
-	// keys and set those variables (lesskey(1), LESS ENVIRONMENT VARIABLES).
-	"BROWSER", "PAGER", "MANPAGER", "MANOPT", "EDITOR", "VISUAL", "SSH_ASKPASS", "SUDO_ASKPASS",
-	"SUDO_EDITOR", "LESSOPEN", "LESSCLOSE", "LESS", "LESSKEY*",
-	// Python, docs.python.org/3/using/cmdline.html#environment-variables:
-	// PYTHONPATH, PYTHONHOME and PYTHONPLATLIBDIR choose where the standard
-	// library and modules load from; PYTHONSTARTUP runs a file;
-	// PYTHONWARNINGS imports the module named in a filter's category
-	// (warnings._getcategory); PYTHONBREAKPOINT names the callable that
-	// breakpoint() imports and calls; PYTHONUSERBASE adds a site-packages
-	// whose .pth files run at start-up (site.py); PYTHONPYCACHEPREFIX reads
-	// bytecode from a tree it names; PYTHONEXECUTABLE sets sys.executable,
-	// which multiprocessing and subprocess callers run. (PYTHONINSPECT is not
-	// here: it opens a REPL only when stdin is a terminal, Modules/main.c
-	// pymain_repl, so it runs what the terminal's user types, not a value.)
-	"PYTHONPATH", "PYTHONHOME", "PYTHONPLATLIBDIR", "PYTHONSTARTUP", "PYTHONWARNINGS",
-	"PYTHONBREAKPOINT", "PYTHONUSERBASE", "PYTHONPYCACHEPREFIX", "PYTHONEXECUTABLE",
+	// $SSH_ASKPASS (SSH_ASKPASS_REQUIRE=force runs it without a terminal),
+	// sudo(8) $SUDO_ASKPASS and $SUDO_EDITOR.
+	"BROWSER", "PAGER", "MANPAGER", "MANOPT", "EDITOR", "VISUAL", "SSH_ASKPASS*", "SUDO_ASKPASS",
+	"SUDO_EDITOR",
+	// less(1) ENVIRONMENT VARIABLES: the family runs commands: the input
+	// preprocessor LESSOPEN/LESSCLOSE, "+!cmd" in $LESS, the editor command
+	// LESSEDIT, LESS_OSC8_* link handlers, the lesskey files LESSKEY* name
+	// (which bind keys and set those variables), and LESSMETACHARS and
+	// LESSMETAESCAPE decide how file names are quoted for the shell.
+	"LESS*",
+	// vim, `:help startup` (starting.txt) and `:help $VIM`: VIMINIT,
+	// GVIMINIT and EXINIT are Ex commands run at start-up (`:call
+	// system(...)`, and vi is git's default editor); VIM, VIMRUNTIME,
+	// MYVIMRC and MYGVIMRC choose the files sourced at start-up (defaults.vim,
+	// plugins). Neovim's NVIM_APPNAME chooses its config directory.
+	"VIMINIT", "GVIMINIT", "EXINIT", "VIM", "VIMRUNTIME", "MYVIMRC", "MYGVIMRC", "NVIM_APPNAME",
+	// GNU make, make(1) and info make "Options/Recursion": MAKEFLAGS,
+	// MFLAGS and GNUMAKEFLAGS are command-line options (--eval=$(shell
+	// cmd) runs cmd), MAKEFILES names makefiles read first, and the rest of
+	// the MAKE* names in the binary (MAKELEVEL, MAKEOVERRIDES, MAKE_*) are
+	// its own; recursive recipes run $(MAKE).
+	"MAKE*", "MFLAGS", "GNUMAKEFLAGS",
+	// Python, `python3 --help-env` and docs.python.org/3/using/cmdline.html:
+	// the interpreter reads the PYTHON* family: PYTHONPATH, PYTHONHOME,
+	// PYTHONPLATLIBDIR choose where the standard library and modules load
+	// from; PYTHONSTARTUP runs a file; PYTHONWARNINGS imports the module in a
+	// filter's category; PYTHONBREAKPOINT names a callable to import;
+	// PYTHONUSERBASE adds a site-packages whose .pth files run;
+	// PYTHONPYCACHEPREFIX reads bytecode from a tree it names;
+	// PYTHONEXECUTABLE is what multiprocessing runs. Inert members are
+	// loaderExceptions.
+	"PYTHON*",
 	// gunicorn reads any command-line option from GUNICORN_CMD_ARGS
 	// (docs.gunicorn.org/en/stable/settings.html), --config python:MODULE
 	// and the hook settings among them. pytest imports the modules in
 	// PYTEST_PLUGINS and reads -p MODULE from PYTEST_ADDOPTS
 	// (docs.pytest.org/en/stable/reference/reference.html#environment-variables).
 	"GUNICORN_CMD_ARGS", "PYTEST_PLUGINS", "PYTEST_ADDOPTS",
-	// Node.js, nodejs.org/api/cli.html#environment-variables: NODE_OPTIONS
-	// (--require, --import data:...), NODE_PATH, and NODE_REPL_EXTERNAL_MODULE,
-	// loaded in place of the REPL. npm reads every npm_config_* variable, in
-	// any case, as configuration (docs.npmjs.com/cli/using-npm/config),
-	// script-shell and node-options among them.
-	"NODE_OPTIONS", "NODE_PATH", "NODE_REPL_EXTERNAL_MODULE", "npm_config_*",
-	// The JVM, docs.oracle.com/en/java/javase/21/docs/specs/man/java.html:
-	// JAVA_TOOL_OPTIONS, JDK_JAVA_OPTIONS and _JAVA_OPTIONS add options
-	// (-javaagent, -XX:OnError=cmd); CLASSPATH is the class path when no -cp
-	// is given. Launcher scripts (Tomcat's catalina.sh, Gradle's application
-	// start scripts) pass JAVA_OPTS and CATALINA_OPTS to java and run
-	// $JAVA_HOME/bin/java; mvn(1) passes MAVEN_OPTS and gradle GRADLE_OPTS,
-	// and gradle runs the init scripts under GRADLE_USER_HOME/init.d
+	// Node.js, `node --help` "Environment variables" and
+	// nodejs.org/api/cli.html#environment-variables: node reads the NODE_*
+	// family: NODE_OPTIONS (--require, --import data:...), NODE_PATH,
+	// NODE_REPL_EXTERNAL_MODULE (loaded in place of the REPL), and files it
+	// writes (NODE_REDIRECT_WARNINGS, NODE_V8_COVERAGE). npm reads every
+	// npm_config_* variable, in any case, as configuration
+	// (docs.npmjs.com/cli/using-npm/config), script-shell and node-options
+	// among them.
+	"NODE_*", "npm_config_*",
+	// The JDK, docs.oracle.com/en/java/javase/21/docs/specs/man/java.html
+	// and the names in the launcher (strings libjli.so, libjvm.so): it reads
+	// JDK_* (JDK_JAVA_OPTIONS; JDK_ALTERNATE_VM loads $JDK_ALTERNATE_VM/libjvm.so),
+	// _JAVA_* (_JAVA_OPTIONS, _JAVA_LAUNCHER_DEBUG, _JAVA_SPLASH_*) and JAVA_*
+	// (JAVA_TOOL_OPTIONS: -javaagent, -XX:OnError=cmd; JAVA_HOME), and
+	// CLASSPATH is the class path when no -cp is given. Launcher scripts
+	// (Tomcat's catalina.sh, Gradle's start scripts) pass JAVA_OPTS and
+	// CATALINA_OPTS to java and run $JAVA_HOME/bin/java; mvn(1) passes
+	// MAVEN_OPTS and gradle GRADLE_OPTS, and gradle runs the init scripts
+	// under GRADLE_USER_HOME/init.d
 	// (docs.gradle.org/current/userguide/init_scripts.html).
-	"JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS", "_JAVA_OPTIONS", "CLASSPATH",
-	"JAVA_OPTS", "CATALINA_OPTS", "JAVA_HOME", "MAVEN_OPTS", "GRADLE_OPTS", "GRADLE_USER_HOME",
+	"JDK_*", "_JAVA_*", "JAVA_*", "CLASSPATH",
+	"CATALINA_OPTS", "MAVEN_OPTS", "GRADLE_OPTS", "GRADLE_USER_HOME",
 	// .NET: DOTNET_STARTUP_HOOKS loads assemblies before Main
 	// (dotnet/runtime docs/design/features/host-startup-hook.md),
 	// DOTNET_ADDITIONAL_DEPS adds dependencies, and the profiler variables
@@ -150,14 +209,18 @@ var loaderKeys = []string{
 	// debugging-profiling).
 	"DOTNET_STARTUP_HOOKS", "DOTNET_ADDITIONAL_DEPS", "CORECLR_PROFILER*", "DOTNET_PROFILER*",
 	"CORECLR_ENABLE_PROFILING", "DOTNET_ENABLE_PROFILING",
-	// Perl, perlrun(1) ENVIRONMENT: PERL5LIB, PERLLIB, PERL5OPT (-M loads
-	// a module, -d the debugger) and PERL5DB, the debugger's code itself.
-	"PERL5LIB", "PERLLIB", "PERL5OPT", "PERL5DB",
-	// Ruby, ruby(1) ENVIRONMENT: RUBYOPT (-r loads a library), RUBYLIB,
-	// RUBYPATH (where -S finds the script); RubyGems' GEM_HOME and GEM_PATH
-	// choose where gems load from; Bundler evaluates the Ruby file
+	// Perl, perlrun(1) ENVIRONMENT: perl reads the PERL* family: PERL5LIB,
+	// PERLLIB, PERL5OPT (-M loads a module, -d the debugger), PERL5DB (the
+	// debugger's code), PERL5SHELL, PERLIO (layers load modules), and
+	// PERL_* (PERL_MM_OPT and PERL_MB_OPT for module builds).
+	"PERL*",
+	// Ruby, ruby(1) ENVIRONMENT: the RUBY* family: RUBYOPT (-r loads a
+	// library), RUBYLIB, RUBYPATH (where -S finds the script), RUBYSHELL
+	// and RUBY_TCL_DLL/RUBY_TK_DLL (libraries it loads); RubyGems reads
+	// GEM_* (GEM_HOME, GEM_PATH: where gems load from) and GEMRC (whose
+	// options include plugins); Bundler evaluates the Ruby file
 	// BUNDLE_GEMFILE names (bundle-config(1)).
-	"RUBYOPT", "RUBYLIB", "RUBYPATH", "GEM_HOME", "GEM_PATH", "BUNDLE_GEMFILE",
+	"RUBY*", "GEM_*", "GEMRC", "BUNDLE_GEMFILE",
 	// PHP, php.net/configuration.file: PHPRC and PHP_INI_SCAN_DIR choose
 	// the php.ini files, whose auto_prepend_file and extension load code.
 	"PHPRC", "PHP_INI_SCAN_DIR",
@@ -175,24 +238,43 @@ var loaderKeys = []string{
 	// ERL_ZFLAGS add flags (-eval, -s), ERL_LIBS adds code paths;
 	// ELIXIR_ERL_OPTIONS is passed to erl by elixir(1).
 	"ERL_AFLAGS", "ERL_FLAGS", "ERL_ZFLAGS", "ERL_LIBS", "ELIXIR_ERL_OPTIONS",
-	// Go, `go help environment`: GOFLAGS can hold -toolexec=cmd for go run
-	// and go build, and GOENV names the file GOFLAGS may come from.
-	"GOFLAGS", "GOENV",
-	// git, git(1) ENVIRONMENT VARIABLES and git-config(1) ENVIRONMENT:
-	// commands it runs (GIT_SSH, GIT_SSH_COMMAND, GIT_EXTERNAL_DIFF,
-	// GIT_PAGER, GIT_EDITOR, GIT_SEQUENCE_EDITOR, GIT_ASKPASS,
-	// GIT_PROXY_COMMAND), where it finds its own programs (GIT_EXEC_PATH),
-	// configuration (GIT_CONFIG, GIT_CONFIG_COUNT/KEY_n/VALUE_n,
-	// GIT_CONFIG_PARAMETERS, GIT_CONFIG_GLOBAL: core.fsmonitor and
-	// core.sshCommand run commands), a repository whose config and hooks
-	// apply (GIT_DIR) and hooks copied into new ones (GIT_TEMPLATE_DIR).
-	"GIT_SSH", "GIT_SSH_COMMAND", "GIT_EXTERNAL_DIFF", "GIT_PAGER", "GIT_EDITOR",
-	"GIT_SEQUENCE_EDITOR", "GIT_ASKPASS", "GIT_PROXY_COMMAND", "GIT_EXEC_PATH",
-	"GIT_CONFIG*", "GIT_DIR", "GIT_TEMPLATE_DIR",
+	// The go command's own environment, every name in `go help environment`
+	// (Go 1.26): GOROOT and GOTOOLDIR choose the compiler it runs, GOFLAGS
+	// can hold -toolexec=cmd, GOTOOLCHAIN downloads and runs another go,
+	// GOCACHEPROG runs a program, GOENV names the file the rest may come
+	// from, GOPROXY/GOSUMDB/GOINSECURE/GONOSUMDB decide which code it
+	// trusts, and cgo runs CC, CXX, FC, PKG_CONFIG with CGO_* flags. A GO*
+	// prefix would also refuse GOOGLE_APPLICATION_CREDENTIALS, so the names
+	// are listed; TestLoaderKeysGoEnvironment checks them against the go
+	// command itself. gcc(1) ENVIRONMENT: GCC_EXEC_PREFIX and COMPILER_PATH
+	// choose the compiler proper (cc1) and assembler it runs.
+	"AR", "CC", "CXX", "FC", "PKG_CONFIG", "GCCGO", "GCCGOTOOLDIR", "CGO_*",
+	"GO111MODULE", "GO386", "GOAMD64", "GOARCH", "GOARM", "GOARM64", "GOAUTH", "GOBIN",
+	"GOCACHE", "GOCACHEPROG", "GOCOVERDIR", "GODEBUG", "GOENV", "GOEXE", "GOEXPERIMENT",
+	"GOFIPS140", "GOFLAGS", "GOGCCFLAGS", "GOHOSTARCH", "GOHOSTOS", "GOINSECURE", "GOMIPS",
+	"GOMIPS64", "GOMOD", "GOMODCACHE", "GONOPROXY", "GONOSUMDB", "GOOS", "GOPATH", "GOPPC64",
+	"GOPRIVATE", "GOPROXY", "GORISCV64", "GOROOT", "GOSUMDB", "GOTELEMETRY", "GOTELEMETRYDIR",
+	"GOTMPDIR", "GOTOOLCHAIN", "GOTOOLDIR", "GOVCS", "GOVERSION", "GOWASM", "GOWORK",
+	"GO_EXTLINK_ENABLED", "GCC_EXEC_PREFIX", "COMPILER_PATH",
+	// git, git(1) ENVIRONMENT VARIABLES and the GIT_* names in the binary
+	// (strings /usr/bin/git: 170 of them): the family runs commands
+	// (GIT_SSH_COMMAND, GIT_EXTERNAL_DIFF, GIT_PAGER, GIT_EDITOR,
+	// GIT_ASKPASS, GIT_PROXY_COMMAND, GIT_TEST_FSMONITOR, run through the
+	// shell by status, diff and add), finds git's own programs
+	// (GIT_EXEC_PATH), gives configuration (GIT_CONFIG*, with core.fsmonitor
+	// and core.sshCommand), and chooses a repository whose config and hooks
+	// apply (GIT_DIR, GIT_COMMON_DIR, GIT_TEMPLATE_DIR). Inert members are
+	// loaderExceptions.
+	"GIT_*",
 	// OpenSSL, openssl-env(7): OPENSSL_CONF and OPENSSL_CONF_INCLUDE choose
 	// the configuration, which loads engines and providers; OPENSSL_ENGINES
-	// and OPENSSL_MODULES are the directories they load from.
-	"OPENSSL_CONF", "OPENSSL_CONF_INCLUDE", "OPENSSL_ENGINES", "OPENSSL_MODULES",
+	// and OPENSSL_MODULES are the directories they load from; the rest of
+	// the family (OPENSSL_TRACE, OPENSSL_ia32cap) is OpenSSL's own.
+	"OPENSSL_*",
+	// curl(1) ENVIRONMENT and FILES: CURL_HOME is where the tool reads
+	// .curlrc, whose options load an OpenSSL engine (--engine) and write
+	// files (--output).
+	"CURL_HOME",
 	// Kerberos, kerberos(7) ENVIRONMENT: krb5.conf's [plugins] load
 	// libraries; Cyrus SASL loads its mechanisms from SASL_PATH
 	// (sasl_getpath).
@@ -215,28 +297,64 @@ var loaderKeys = []string{
 	"MAGICK_CONFIGURE_PATH", "MAGICK_CODER_MODULE_PATH", "MAGICK_CODER_FILTER_PATH",
 	"GS_OPTIONS", "GS_LIB",
 	// Credential helpers that clients run: the AWS SDKs and CLI run a
-	// profile's credential_process from the AWS_CONFIG_FILE they read
-	// (docs.aws.amazon.com/sdkref/latest/guide/feature-process-credentials.html),
-	// and kubectl and client-go run a user's exec plugin from KUBECONFIG
+	// profile's credential_process from the AWS_CONFIG_FILE or
+	// AWS_SHARED_CREDENTIALS_FILE they read (boto3 reads it from either;
+	// docs.aws.amazon.com/sdkref/latest/guide/feature-process-credentials.html
+	// and file-location.html), and kubectl and client-go run a user's exec
+	// plugin from KUBECONFIG
 	// (kubernetes.io/docs/reference/access-authn-authz/authentication/).
-	"AWS_CONFIG_FILE", "KUBECONFIG",
+	"AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE", "KUBECONFIG",
 }
 
-// isLoaderKey reports whether name matches loaderKeys. It runs for every
-// key of every secret (2,000 in a 64 KiB secret), so the entries are sorted
-// out once, and a name is looked up without allocating: the loop with a
-// strings.ToLower per entry cost 92,000 instructions a key.
+// loaderExceptions are the members of a loaderKeys family that load no
+// code and that apps keep in secrets or images commonly set; each is read
+// by name, and a new member of the family stays refused.
+var loaderExceptions = []string{
+	// git(1) "Git Commits": the author's and committer's identity and
+	// dates, recorded in commits and never run. GIT_TOKEN is no git
+	// variable (absent from git(1) and the binary); CI systems and apps
+	// keep an access token under that name.
+	"GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_AUTHOR_DATE",
+	"GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL", "GIT_COMMITTER_DATE", "GIT_TOKEN",
+	// NODE_ENV is read by apps and frameworks (Express, webpack), not by
+	// node (nodejs.org/en/learn/getting-started/nodejs-the-difference-
+	// between-development-and-production); NODE_EXTRA_CA_CERTS adds trust
+	// roots, data like SSL_CERT_FILE (`node --help`).
+	"NODE_ENV", "NODE_EXTRA_CA_CERTS",
+	// `python3 --help-env`: output buffering and encoding, the hash seed,
+	// bytecode writing, and two that make Python safer (PYTHONSAFEPATH,
+	// PYTHONNOUSERSITE). PYTHONINSPECT opens a REPL only when stdin is a
+	// terminal (Modules/main.c pymain_repl), so it runs what the terminal's
+	// user types, not a value.
+	"PYTHONUNBUFFERED", "PYTHONDONTWRITEBYTECODE", "PYTHONIOENCODING", "PYTHONUTF8",
+	"PYTHONHASHSEED", "PYTHONSAFEPATH", "PYTHONNOUSERSITE", "PYTHONINSPECT",
+	// JAVA_VERSION is set by the openjdk and eclipse-temurin images
+	// (docker-library) as a label for people; no launcher reads it.
+	"JAVA_VERSION",
+	// less(1): LESSSECURE turns off its shell escapes, editor and
+	// preprocessor; LESSCHARSET picks a character set.
+	"LESSSECURE", "LESSCHARSET",
+}
+
+// isLoaderKey reports whether name matches loaderKeys and is not one of
+// loaderExceptions. It runs for every key of every secret (2,000 in a
+// 64 KiB secret), so the entries are sorted out once, and a name costs a map
+// lookup and the few prefixes that start with its first byte, without
+// allocating: the families stay O(1) per key however many are added.
 func isLoaderKey(name string) bool {
+	if name == "" {
+		return false
+	}
 	m := loaderMatch()
 	if m.exact[name] {
 		return true
 	}
-	for _, p := range m.prefixes {
+	for _, p := range m.prefixes[name[0]] {
 		if strings.HasPrefix(name, p) {
-			return true
+			return !m.except[name]
 		}
 	}
-	for _, p := range m.anyCase {
+	for _, p := range m.anyCase[name[0]] {
 		prefix, isPrefix := strings.CutSuffix(p, "*")
 		if isPrefix && len(name) >= len(prefix) && strings.EqualFold(name[:len(prefix)], prefix) || strings.EqualFold(name, p) {
 			return true
@@ -245,25 +363,34 @@ func isLoaderKey(name string) bool {
 	return false
 }
 
-// loaderMatcher is loaderKeys sorted by how an entry matches.
+// loaderMatcher is loaderKeys sorted by how an entry matches, the prefixes
+// filed under their first byte.
 type loaderMatcher struct {
 	exact    map[string]bool
-	prefixes []string // without the '*'
-	anyCase  []string // entries in lower case, read in any case
+	except   map[string]bool
+	prefixes [256][]string // without the '*'
+	anyCase  [256][]string // entries in lower case, read in any case: under both cases of the first byte
 }
 
-var loaderMatch = sync.OnceValue(func() loaderMatcher {
-	m := loaderMatcher{exact: make(map[string]bool, len(loaderKeys))}
+var loaderMatch = sync.OnceValue(func() *loaderMatcher {
+	m := &loaderMatcher{exact: make(map[string]bool, len(loaderKeys)), except: make(map[string]bool, len(loaderExceptions))}
 	for _, p := range loaderKeys {
 		prefix, isPrefix := strings.CutSuffix(p, "*")
 		switch {
 		case prefix == strings.ToLower(prefix):
-			m.anyCase = append(m.anyCase, p)
+			lower, upper := p[0], strings.ToUpper(p[:1])[0]
+			m.anyCase[lower] = append(m.anyCase[lower], p)
+			if upper != lower {
+				m.anyCase[upper] = append(m.anyCase[upper], p)
+			}
 		case isPrefix:
-			m.prefixes = append(m.prefixes, prefix)
+			m.prefixes[p[0]] = append(m.prefixes[p[0]], prefix)
 		default:
 			m.exact[p] = true
 		}
+	}
+	for _, name := range loaderExceptions {
+		m.except[name] = true
 	}
 	return m
 })
@@ -273,7 +400,7 @@ func AllowSet(allow []string) (map[string]bool, error) {
 	set := make(map[string]bool, len(allow))
 	for _, name := range allow {
 		if !Valid(name) {
-			return nil, fmt.Errorf("--allow-key %s is not a variable name", Quote(name))
+			return nil, fmt.Errorf("--allow-key %s is not a variable name", QuoteName(name))
 		}
 		set[name] = true
 	}
@@ -305,7 +432,7 @@ func DeclaredSet(names []string) (map[string]bool, error) {
 	set := make(map[string]bool, len(names))
 	for _, name := range names {
 		if !Valid(name) {
-			return nil, fmt.Errorf("--only-key %s is not a variable name", Quote(name))
+			return nil, fmt.Errorf("--only-key %s is not a variable name", QuoteName(name))
 		}
 		set[name] = true
 	}

@@ -44,9 +44,18 @@ func ParseDocument(text []byte) (doc Document, lines map[string]int, err error) 
 		}
 		key := tok.(string) // inside an object, the decoder yields only string keys
 		line := lineAt(text, start+keyStart(text[start:]))
+		// The decoder turns a lone surrogate into U+FFFD, so the key's
+		// text as written is checked (parseSecret does the same by byte;
+		// here the person has lines).
+		if hasLoneSurrogate(string(text[start:dec.InputOffset()])) {
+			return nil, nil, fmt.Errorf("line %d: the key %w", line, errLoneSurrogate)
+		}
 		var raw json.RawMessage
 		if err := dec.Decode(&raw); err != nil {
 			return nil, nil, syntaxError(text, dec, err)
+		}
+		if hasLoneSurrogate(string(raw)) {
+			return nil, nil, fmt.Errorf("line %d: value of key %s %w", line, keys.Quote(key), errLoneSurrogate)
 		}
 		if first, dup := lines[key]; dup {
 			return nil, nil, fmt.Errorf("line %d: key %s appears twice (first on line %d)", line, keys.Quote(key), first)

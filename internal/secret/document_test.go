@@ -36,6 +36,11 @@ func TestParseDocumentErrors(t *testing.T) {
 		// encoding/json would store U+FFFD for the byte: not the value as written.
 		{"invalid UTF-8", "{\n\"A\": 1,\n\"B\": \"" + secret + "\xff\"\n}", `line 3: value of key "B" is not valid UTF-8`},
 		{"invalid UTF-8 nested", "{\"A\": {\"x\": [\"" + secret + "\xe9\"]}}", `line 1: value of key "A" is not valid UTF-8`},
+		// The decoder would make a lone surrogate U+FFFD: named by line.
+		{"lone surrogate in a value", "{\n\"A\": 1,\n\"B\": \"" + secret + "\\ud800\"\n}", `line 3: value of key "B" holds a lone UTF-16 surrogate`},
+		{"lone surrogate nested", "{\n\"A\": {\"x\": \"\\udc00\"}\n}", `line 2: value of key "A" holds a lone UTF-16 surrogate`},
+		{"lone surrogate in a key", "{\"A\": 1,\n  \"" + secret + "\\udc00\": 2\n}", `line 2: the key holds a lone UTF-16 surrogate`},
+		{"a value as a key, twice", "{\n\"" + secret + "\": 1,\n\"" + secret + "\": 2\n}", `line 3: key <12-byte key, not shown> appears twice (first on line 2)`},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

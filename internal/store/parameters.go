@@ -145,7 +145,7 @@ func PathVars(path string, params map[string]string) (map[string]string, error) 
 	for _, name := range slices.Sorted(maps.Keys(params)) {
 		key := parameterKey(name)
 		if !keys.Valid(key) {
-			return nil, fmt.Errorf("parameter %s would set %s, which is not a valid variable name ([A-Za-z_][A-Za-z0-9_]*); rename the parameter", name, keys.Quote(key))
+			return nil, fmt.Errorf("parameter %s would set %s, which is not a valid variable name ([A-Za-z_][A-Za-z0-9_]*); rename the parameter", name, keys.QuoteName(key))
 		}
 		if other, dup := from[key]; dup {
 			return nil, fmt.Errorf("parameters %s and %s both set %s; delete or rename one", other, name, key)

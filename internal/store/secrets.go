@@ -293,6 +293,14 @@ func (s *SecretStore) fetch(ctx context.Context, v SecretVersion) (string, error
 	if v.Stage != "" {
 		in.VersionStage = aws.String(v.Stage)
 	}
+	if v.Stage == "" && v.VersionID == "" {
+		// AWSCURRENT is what Secrets Manager returns for no stage; naming it
+		// makes emulators that resolve "no stage" differently (moto keeps the
+		// last version PutSecretValue made current, not the one
+		// UpdateSecretVersionStage moved the label to) agree with AWS, so the
+		// entrypoint reads what edit and put's compare-and-swap made current.
+		in.VersionStage = aws.String("AWSCURRENT")
+	}
 	if v.VersionID != "" {
 		in.VersionId = aws.String(v.VersionID)
 	}
@@ -315,6 +323,12 @@ func (s *SecretStore) fetch(ctx context.Context, v SecretVersion) (string, error
 			return "", context.Cause(ctx) // by a signal or by another secret's failure
 		}
 		return "", describeFetchError(ctx, v, region, s.timeout, tr, withLastError(ctx, err, tr))
+	}
+	if out.SecretString == nil && out.SecretBinary == nil {
+		// Not binary either: an answer without a value (a version
+		// without one, or a proxy that dropped it) must not send anyone
+		// to look for a SecretBinary that is not there.
+		return "", &permanentError{fmt.Errorf("%s: the answer holds no value (neither SecretString nor SecretBinary); check the version with aws secretsmanager get-secret-value, or store a JSON object with secretenv put", v)}
 	}
 	if out.SecretString == nil {
 		return "", &permanentError{fmt.Errorf("%s: the secret has only SecretBinary; secretenv reads SecretString (store the value as text)", v)}

@@ -238,7 +238,12 @@ func (p *ParameterStore) fetchRefs(ctx context.Context, region string, refs []Pa
 		subject += fmt.Sprintf(" (and %d more in the same GetParameters call)", len(refs)-1)
 	}
 	if err != nil {
-		return nil, p.describeError(ctx, subject, region, &tr, err)
+		err = p.describeError(ctx, subject, region, &tr, err)
+		arns := make([]string, len(refs))
+		for i, r := range refs {
+			arns[i] = r.ARN
+		}
+		return nil, &ParameterRequestError{ARNs: arns, Err: err}
 	}
 	vals := make(map[string]string, len(refs))
 	for _, prm := range out.Parameters {
@@ -259,6 +264,18 @@ func (p *ParameterStore) fetchRefs(ctx context.Context, region string, refs []Pa
 	}
 	return vals, nil
 }
+
+// ParameterRequestError is a GetParameters call that failed as a whole (a
+// deadline, access denied, a garbled answer), with the ARNs it asked for, so
+// that the caller (the root's nameReferences) can name the variables that reference them as it does
+// for a Secrets Manager FetchError.
+type ParameterRequestError struct {
+	ARNs []string
+	Err  error
+}
+
+func (e *ParameterRequestError) Error() string { return e.Err.Error() }
+func (e *ParameterRequestError) Unwrap() error { return e.Err }
 
 // MissingParametersError names the parameters GetParameters listed as
 // InvalidParameters (or did not return), in the order they were given.
