@@ -75,12 +75,14 @@ phase integration "go test -race ./integration/, the built binary against moto_s
 # check is slow on kilobyte inputs); cap it so the time goes to fuzzing.
 # The 20 s are split over the parsers of untrusted input: the whole pure
 # pipeline (FuzzMerge), the secret parser's fast path against its strict
-# one (FuzzParseSecret), and export's dotenv read back by put (FuzzExportPut).
+# one (FuzzParseSecret), export's dotenv read back by put (FuzzExportPut) and
+# the operator's templates of --set (FuzzTemplate).
 fuzz() {
-	go test -run='^$' -fuzz='^FuzzMerge$' -fuzztime=10s -fuzzminimizetime=2s . &&
+	go test -run='^$' -fuzz='^FuzzMerge$' -fuzztime=7s -fuzzminimizetime=2s . &&
+		go test -run='^$' -fuzz='^FuzzTemplate$' -fuzztime=3s -fuzzminimizetime=1s ./internal/expand &&
 		go test -run='^$' -fuzz='^FuzzParseSecret$' -fuzztime=5s -fuzzminimizetime=1s ./internal/secret &&
 		go test -run='^$' -fuzz='^FuzzExportPut$' -fuzztime=5s -fuzzminimizetime=1s .
 }
-phase fuzz "FuzzMerge, FuzzParseSecret and FuzzExportPut for 20s in all" fuzz
+phase fuzz "FuzzMerge, FuzzParseSecret, FuzzExportPut and FuzzTemplate for 20s in all" fuzz
 summary=$(printf '%s, ' "${times[@]}")
 say "all passed in ${SECONDS}s (${summary%, })"

@@ -10,12 +10,15 @@
 // Any other "$" is a syntax error. There is no shell, no default values, no
 // nesting and no recursion: a value is inserted once and never scanned
 // again, so a secret whose value holds "${...}" is data, not a template.
-// The package is pure: it reads nothing but its arguments.
+// The package is pure: it reads nothing but its arguments. Names follow
+// internal/keys' rule, the one a secret's keys follow.
 package expand
 
 import (
 	"fmt"
 	"strings"
+
+	"github.com/secretenv/secretenv/internal/keys"
 )
 
 // Template is a parsed template. The zero value expands to "".
@@ -100,7 +103,7 @@ func Parse(template string) (*Template, error) {
 		switch {
 		case name == "":
 			return nil, &SyntaxError{i, `empty variable name after "${"`}
-		case !validName(name):
+		case !keys.Valid(name):
 			return nil, &SyntaxError{i + 2, "variable name is not [A-Za-z_][A-Za-z0-9_]*"}
 		case hasFilter && filter == "":
 			return nil, &SyntaxError{i + 3 + len(name), `empty filter after "|"; the only filter is url, as in ${NAME|url}`}
@@ -189,23 +192,4 @@ func PercentEncode(s string) string {
 func unreserved(c byte) bool {
 	return 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' ||
 		c == '-' || c == '.' || c == '_' || c == '~'
-}
-
-// validName reports whether name is an environment variable name every
-// shell and runtime reads back: [A-Za-z_][A-Za-z0-9_]*, the same rule as
-// the keys of a secret.
-func validName(name string) bool {
-	if name == "" {
-		return false
-	}
-	for i := 0; i < len(name); i++ {
-		c := name[i]
-		switch {
-		case c == '_', 'A' <= c && c <= 'Z', 'a' <= c && c <= 'z':
-		case '0' <= c && c <= '9' && i > 0:
-		default:
-			return false
-		}
-	}
-	return true
 }

@@ -6,6 +6,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/secretenv/secretenv/internal/keys"
 )
 
 // env is a lookup over a map, as the command will pass the merged
@@ -249,7 +251,7 @@ func FuzzTemplate(f *testing.F) {
 		// variable set, and its Vars are all valid names.
 		if tmpl, err := Parse(template); err == nil {
 			for _, name := range tmpl.Vars() {
-				if !validName(name) {
+				if !keys.Valid(name) {
 					t.Fatalf("Parse(%q).Vars() holds %q", template, name)
 				}
 			}
