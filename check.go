@@ -44,6 +44,9 @@ func writeCheck(w io.Writer, res mergeResult) error {
 	for _, name := range names {
 		fmt.Fprintf(tw, "%s\t%s\n", name, describeSource(name, res))
 	}
+	for _, f := range res.Files { // out of the environment: in a file
+		fmt.Fprintf(tw, "%s\t%s → %s (%s), not in the environment\n", f.Name, f.From, f.Path, f.Origin)
+	}
 	tw.Flush()
 	_, err := w.Write(buf.Bytes())
 	return err
@@ -59,6 +62,10 @@ func describeSource(name string, res mergeResult) string {
 		return store.DescribeOrigin(src.Secret)
 	case src.Ref:
 		return "reference to " + src.Secret
+	case src.Composed && src.Built == "":
+		return src.Secret + ", a fixed text"
+	case src.Composed:
+		return "built by " + src.Secret + " from " + src.Built + ", replacing any other value"
 	case src.Override:
 		return store.DescribeOrigin(src.Secret) + ", replacing the environment's value (--override)"
 	}

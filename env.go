@@ -14,6 +14,10 @@ type source struct {
 	Secret   string // the secret the value came from, as the user named it
 	Ref      bool   // resolved from a reference held in the variable itself
 	Override bool   // replaced a value the environment had (--override)
+	// Composed: built by a --set template (Secret is then "--set NAME" or
+	// the twin's name) from the variables in Built.
+	Composed bool
+	Built    string // the names, comma-separated
 }
 
 // mergeResult is the environment a command will see, with the provenance of
@@ -22,6 +26,9 @@ type mergeResult struct {
 	Env  []string          // NAME=value, each name once
 	Set  map[string]source // names whose value came from a secret
 	Kept map[string]string // names a secret also had but the environment won: name -> secret id
+	// Files are the --file variables, out of Env: written before the
+	// command starts.
+	Files []fileValue
 }
 
 // layer is one secret's variables, in the order secrets were given.

@@ -84,12 +84,17 @@ func signalStatus(sig os.Signal) int {
 // returns only on failure, with the exit status to use. setByUs names the
 // variables that came from secrets, to name the culprit when the environment
 // is too big.
-func execCommand(argv, env []string, setByUs map[string]source) error {
+func execCommand(argv, env []string, setByUs map[string]source, files []fileValue) error {
 	if err := checkExecLimits(argv, env, setByUs); err != nil {
 		return err
 	}
 	path, err := lookCommand(argv[0], env, setByUs)
 	if err != nil {
+		return err
+	}
+	// Last before execve, once the command is found: a command that
+	// cannot start leaves no value on disk.
+	if err := writeFiles(files); err != nil {
 		return err
 	}
 	return execError(path, unix.Exec(path, argv, env), env, setByUs)

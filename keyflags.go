@@ -157,6 +157,9 @@ func checkRequired(required []string, res mergeResult, ids []string, refs int) e
 // can be told from an empty value in the secret.
 func describeEmpty(name string, res mergeResult) string {
 	if src, ok := res.Set[name]; ok {
+		if src.Composed {
+			return name + " (built by " + src.Secret + ")"
+		}
 		if src.Ref {
 			return name + " (from reference to " + src.Secret + ")"
 		}

@@ -44,7 +44,8 @@ type sourceID struct {
 // will see. Every id, reference and key is validated before any secret value
 // is used, and all requests share one deadline. Each step is one call:
 // sources, key rules, fetch, parse (with the key rules), references, merge,
-// required keys.
+// composed values (--set), required keys, file values (--file: taken out of
+// Env into Files, written by the caller once the command is found).
 func load(ctx context.Context, opts options, environ []string, log *slog.Logger) (mergeResult, error) {
 	sources, err := readSources(opts.secretIDs)
 	if err != nil {
@@ -63,6 +64,9 @@ func load(ctx context.Context, opts options, environ []string, log *slog.Logger)
 	if err != nil {
 		return mergeResult{}, err
 	}
+	if err := checkComposedNames(opts.compose.sets, rules.allowed); err != nil {
+		return mergeResult{}, err
+	}
 	texts, vals, err := fetch(ctx, opts, environ, log, sources, refs)
 	if err != nil {
 		return mergeResult{}, err
@@ -77,7 +81,13 @@ func load(ctx context.Context, opts options, environ []string, log *slog.Logger)
 	}
 	res := mergeEnv(environ, layers, refVals, refSecret, opts.override)
 	logMerge(log, res)
+	if err := compose(&res, opts.compose.sets, log); err != nil {
+		return mergeResult{}, err
+	}
 	if err := checkRequired(rules.required, res, opts.secretIDs, len(refs)); err != nil {
+		return mergeResult{}, err
+	}
+	if err := takeFiles(&res, opts.compose.files); err != nil {
 		return mergeResult{}, err
 	}
 	return res, nil
@@ -188,6 +198,9 @@ func parseSources(sources []sourceID, texts map[store.SecretVersion]string, vals
 		}
 		if err == nil {
 			err = keys.CheckNames(vars)
+		}
+		if err == nil {
+			err = keys.CheckOperatorKeys(vars)
 		}
 		if err == nil {
 			err = keys.CheckDeclared(vars, rules.declared) // first: an undeclared key is refused whatever it is

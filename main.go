@@ -199,7 +199,7 @@ func runExec(ctx context.Context, inv *invocation) error {
 	if err != nil {
 		return err
 	}
-	return execCommand(inv.args, res.Env, res.Set)
+	return execCommand(inv.args, res.Env, res.Set, res.Files)
 }
 
 // parseArgs reads the command line: secretenv's flags, then a subcommand with

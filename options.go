@@ -48,6 +48,8 @@ type options struct {
 	deleteKeys      []string
 
 	watch watchOptions // the command without a subcommand: --watch and its flags
+
+	compose composeOptions // --set, --file: exec, check and export (compose.go)
 }
 
 // rawFlags holds the common flags as given, before applyEnv merges them with
@@ -56,6 +58,7 @@ type rawFlags struct {
 	ids, allow  listFlag
 	require     listFlag
 	only        listFlag
+	sets, files listFlag
 	noRefs      bool
 	showVersion bool
 }
@@ -76,6 +79,8 @@ func addCommonFlags(fs *flag.FlagSet, o *options, raw *rawFlags) {
 	fs.StringVar(&o.onlyFrom, "only-keys-from", "", "")
 	fs.BoolVar(&raw.noRefs, "no-references", false, "")
 	fs.Var(&raw.require, "require", "")
+	fs.Var(&raw.sets, "set", "")
+	fs.Var(&raw.files, "file", "")
 	fs.StringVar(&o.requireFrom, "require-from", "", "")
 	fs.DurationVar(&o.timeout, "timeout", 30*time.Second, "")
 	fs.BoolVar(&o.verbose, "verbose", false, "")
@@ -102,6 +107,9 @@ func applyEnv(opts *options, set map[string]bool, environ []string, raw rawFlags
 		return err
 	}
 	if err := applyOnlyEnv(opts, set, environ, raw.only); err != nil {
+		return err
+	}
+	if err := applyComposeEnv(opts, set, environ, raw.sets, raw.files); err != nil {
 		return err
 	}
 	if !set["region"] {

@@ -166,7 +166,7 @@ func runWatch(ctx context.Context, inv *invocation) error {
 	changes := make(chan supervise.Change)
 	p.withoutReaping = s.WithoutReaping
 	go p.run(ctx, changes)
-	status, err := s.Run(launch(inv.args, res.Env, res.Set), changes)
+	status, err := s.Run(launch(inv.args, res.Env, res.Set, res.Files), changes)
 	if err != nil {
 		return err
 	}
@@ -187,15 +187,21 @@ func (w watchOptions) supervisor() supervise.Options {
 
 // launch is env as the supervisor starts the command in it: with exec's
 // checks and exec's descriptions of a failure (126, 127, or 125 for E2BIG,
-// naming the variables set from secrets).
-func launch(argv, env []string, set map[string]source) supervise.Env {
+// naming the variables set from secrets). files are written once the
+// command is found, as exec writes them; a change passes nil, as the poll
+// has written its files already.
+func launch(argv, env []string, set map[string]source, files []fileValue) supervise.Env {
 	return supervise.Env{
 		Vars: env,
 		Path: func() (string, error) {
 			if err := checkExecLimits(argv, env, set); err != nil {
 				return "", err
 			}
-			return lookCommand(argv[0], env, set)
+			path, err := lookCommand(argv[0], env, set)
+			if err == nil {
+				err = writeFiles(files)
+			}
+			return path, err
 		},
 		StartError: func(path string, err error) error { return execError(path, err, env, set) },
 	}
@@ -226,7 +232,7 @@ func startWatch(ctx context.Context, opts options, environ, argv []string, log *
 	if err != nil {
 		return nil, mergeResult{}, err
 	}
-	p.env = res.Env
+	p.env, p.files = res.Env, res.Files
 	return p, res, nil
 }
 
@@ -308,8 +314,9 @@ type poller struct {
 	store   *store.SecretStore
 	secrets []polledSecret
 
-	seen map[stageKey]string // the version id of each stage in use
-	env  []string            // the command's environment
+	seen  map[stageKey]string // the version id of each stage in use
+	env   []string            // the command's environment
+	files []fileValue         // the --file values written
 
 	// withoutReaping runs each poll: the AWS SDK may start and wait for a
 	// credential_process program, which the supervisor's reaper must not
@@ -355,7 +362,7 @@ func (p *poller) run(ctx context.Context, changes chan<- supervise.Change) {
 		if change != nil {
 			// Sent outside the poll's deadline: p.env already holds it.
 			select {
-			case changes <- supervise.Change{Env: launch(p.argv, change.env, change.set), Reason: change.reason()}:
+			case changes <- supervise.Change{Env: launch(p.argv, change.env, change.set, nil), Reason: change.reason()}:
 			case <-ctx.Done():
 				return
 			}
@@ -411,13 +418,21 @@ func (p *poller) poll(ctx context.Context) (change *envChange, ok bool) {
 		var fe *store.FetchError
 		return nil, !errors.As(err, &fe)
 	}
-	p.seen = seen
-	names := changedNames(p.env, res.Env)
+	names := append(changedNames(p.env, res.Env), changedFiles(p.files, res.Files)...)
 	if len(names) == 0 {
+		p.seen = seen
 		p.log.Debug("new version, same environment", "secrets", strings.Join(moved, ","))
 		return nil, true
 	}
-	p.env = res.Env
+	// Before the restart (or --on-change exit): each file is replaced by a
+	// rename, so a command that reads it meanwhile sees the old value or
+	// the new one, never half. A failure keeps the command and retries.
+	if err := writeFiles(res.Files); err != nil {
+		p.logf("new version not used: %s: %v; the command keeps running with the previous values, retrying at the next poll", strings.Join(moved, ", "), err)
+		return nil, true
+	}
+	p.seen = seen
+	p.env, p.files = res.Env, res.Files
 	return &envChange{env: res.Env, set: res.Set, names: names, secrets: moved}, true
 }
 

@@ -466,3 +466,33 @@ func CheckDeclared(vars map[string]string, declared map[string]bool) error {
 	}
 	return fmt.Errorf("key %s is not declared by --only-key or --only-keys-from and is refused; declare it, or remove it from the secret", list)
 }
+
+// operatorPrefixes are the names of secretenv's own settings that carry an
+// operator's instruction about values: a template (SECRETENV_SET_NAME) or a
+// file to write (SECRETENV_FILE_NAME). secretenv reads them from its own
+// environment before the merge, never from a secret, but a secret's key is
+// passed on to the command, and a secretenv started by that command (an
+// image whose entrypoint is secretenv, a script that calls it) would read
+// it as an instruction: whoever writes the secret could choose where a value
+// is written. --allow-key does not lift this: no app needs such a key.
+var operatorPrefixes = []string{"SECRETENV_SET_", "SECRETENV_FILE_"}
+
+// CheckOperatorKeys refuses a secret's keys that are secretenv's own
+// templates or file settings (operatorPrefixes).
+func CheckOperatorKeys(vars map[string]string) error {
+	var bad []string
+	for k := range vars {
+		if len(k) > 10 && k[:10] == "SECRETENV_" { // one compare for the 2,000 keys that are not
+			for _, p := range operatorPrefixes {
+				if strings.HasPrefix(k, p) {
+					bad = append(bad, k)
+				}
+			}
+		}
+	}
+	if len(bad) == 0 {
+		return nil
+	}
+	slices.Sort(bad)
+	return fmt.Errorf("key %s is a secretenv setting that only the operator's environment may give (a template or a file path), never a secret; remove it from the secret", strings.Join(bad, ", "))
+}

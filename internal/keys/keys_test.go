@@ -481,3 +481,35 @@ func BenchmarkIsLoaderKey(b *testing.B) {
 		}
 	}
 }
+
+func TestCheckOperatorKeys(t *testing.T) {
+	tests := []struct {
+		name string
+		vars map[string]string
+		bad  string // a name the error must hold; "" for no error
+	}{
+		{"none", map[string]string{"DB_PASSWORD": "x", "SECRETENV_LOG": "debug"}, ""},
+		{"template", map[string]string{"SECRETENV_SET_DATABASE_URL": "${password}"}, "SECRETENV_SET_DATABASE_URL"},
+		{"file", map[string]string{"SECRETENV_FILE_TLS": "/etc/passwd"}, "SECRETENV_FILE_TLS"},
+		{"prefix alone is not a setting", map[string]string{"SECRETENV_SET": "x"}, ""},
+		{"lower case is another name", map[string]string{"secretenv_set_x": "x"}, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			err := CheckOperatorKeys(tc.vars)
+			switch {
+			case tc.bad == "" && err != nil:
+				t.Fatalf("unexpected error: %v", err)
+			case tc.bad != "" && (err == nil || !strings.Contains(err.Error(), tc.bad)):
+				t.Fatalf("error %v, want one naming %s", err, tc.bad)
+			}
+			if err != nil {
+				for _, v := range tc.vars {
+					if strings.Contains(err.Error(), v) {
+						t.Fatalf("error %q holds a value", err)
+					}
+				}
+			}
+		})
+	}
+}
