@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -184,6 +185,17 @@ var canaryCases = []struct {
 	{"credential endpoint garbled", credentialsFrom(raw(200, `{"AccessKeyId":"`+canary))},
 	{"required keys missing and empty", requiring(`{"A":"`+canary+`","EMPTY":""}`, "MISSING=", "EMPTY=")},
 	{"required keys from a template holding the canary", requiring(`{"A":"`+canary+`"}`, "A=", "MISSING="+canary)},
+	// Templates (--set) and files (--file): the canary in the secret next
+	// to each failure, and in the operator's template text.
+	{"template over an unset variable", withArgs(inMoto(`{"A":"`+canary+`"}`), "--set", "URL=x${A}${MISSING}")},
+	{"twin template over an unset variable", inMotoWith(`{"A":"`+canary+`"}`, "SECRETENV_SET_URL=${A}${MISSING}")},
+	{"malformed template", withArgs(inMoto(`{"A":"`+canary+`"}`), "--set", "URL=${A")},
+	{"malformed template holding the canary", withArgs(inMoto(`{"A":"x"}`), "--set", "URL="+canary+"${"+canary+"}")},
+	{"template of a refused name", withArgs(inMoto(`{"A":"`+canary+`"}`), "--set", "LD_PRELOAD=${A}")},
+	{"template key in a secret", inMoto(`{"SECRETENV_SET_URL":"` + canary + `"}`)},
+	{"file of an unset variable", withArgs(inMoto(`{"A":"`+canary+`"}`), "--file", "MISSING=/tmp/i21-never")},
+	{"file to a symlink", fileTo(`{"A":"`+canary+`"}`, "link")},
+	{"file to a missing directory", fileTo(`{"A":"`+canary+`"}`, "missing/a")},
 	// Parameter Store: values in moto, and faults of its own fake.
 	{"parameter under a path with a bad name", inPath("db.url", canary)},
 	{"parameter under a path that is a loader key", inPath("ld-preload", canary)},
@@ -204,7 +216,8 @@ func TestNoCanaryLeaks(t *testing.T) {
 	t.Parallel()
 	// execOnly are failures that only execve reports, so check, which
 	// never execs, does not see them.
-	execOnly := map[string]bool{"E2BIG one variable": true, "E2BIG environment": true, "binary for another architecture": true}
+	execOnly := map[string]bool{"E2BIG one variable": true, "E2BIG environment": true, "binary for another architecture": true,
+		"file to a symlink": true, "file to a missing directory": true} // check writes no file
 	// notExecutable fail after the secrets loaded, when execve refuses the
 	// command: 126, as GNU env.
 	notExecutable := map[string]bool{"binary for another architecture": true}
@@ -451,6 +464,19 @@ func withArgs(setup canarySetup, args ...string) canarySetup {
 	return func(t *testing.T) ([]string, []string) {
 		env, a := setup(t)
 		return env, append(a, args...)
+	}
+}
+
+// fileTo writes key A of a secret holding text with --file to name in a
+// temporary directory, where "link" is a symbolic link.
+func fileTo(text, name string) canarySetup {
+	return func(t *testing.T) ([]string, []string) {
+		dir := t.TempDir()
+		if err := os.Symlink(filepath.Join(dir, "target"), filepath.Join(dir, "link")); err != nil {
+			t.Fatal(err)
+		}
+		env, args := inMoto(text)(t)
+		return env, append(args, "--file", "A="+filepath.Join(dir, name))
 	}
 }
 
