@@ -119,6 +119,12 @@ Flags (each has an environment twin; a flag wins over it):
                      (SECRETENV_ONLY_KEYS, comma-separated)
   --only-keys-from F declare the keys of F, a .env or JSON template, too
                      (SECRETENV_ONLY_KEYS_FROM)
+  --set NAME=T       set NAME from template T after the merge: ${VAR},
+                     ${VAR|url} (percent-encoded), $$ for "$"; replaces any
+                     other value of NAME; repeatable (SECRETENV_SET_NAME=T)
+  --file NAME=PATH   write NAME's final value to PATH (0600, atomically) and
+                     leave NAME out of the command's environment; repeatable
+                     (SECRETENV_FILE_NAME=PATH)
   --no-references    leave ARN values in the environment as they are
                      (SECRETENV_REFERENCES=false)
   --timeout D        one deadline over credentials, retries and fetches
