@@ -13,10 +13,17 @@ import (
 	"os"
 	"runtime/debug"
 
+	"github.com/secretenv/secretenv/internal/sockets"
 	"github.com/secretenv/secretenv/internal/termsafe"
 )
 
 func main() {
+	// Started by secretenv itself to hand sockets to the command (--listen):
+	// the shim's whole job is to execute it, and it costs one lookup
+	// otherwise.
+	if sockets.ShimRequested() {
+		os.Exit(report(shimError(sockets.RunShim()), os.Stderr))
+	}
 	tuneGC()
 	err := run(context.Background(), commandLine(os.Args, os.Environ()), os.Environ(), os.Stdin, os.Stdout, os.Stderr)
 	os.Exit(report(err, os.Stderr))
@@ -192,12 +199,20 @@ func run(ctx context.Context, args, environ []string, stdin io.Reader, stdout, s
 
 // runExec loads the secrets and execs the command in their environment.
 func runExec(ctx context.Context, inv *invocation) error {
+	listeners, err := bindListeners(inv.opts.listen)
+	if err != nil {
+		return err
+	}
+	defer listeners.Close()
 	if inv.opts.watch.enabled {
-		return runWatch(ctx, inv)
+		return runWatch(ctx, inv, listeners)
 	}
 	res, err := loadUntilStopped(ctx, inv)
 	if err != nil {
 		return err
+	}
+	if listeners != nil {
+		return execListening(inv.args, res.Env, res.Set, listeners)
 	}
 	return execCommand(inv.args, res.Env, res.Set)
 }
@@ -256,6 +271,9 @@ func parseArgs(args, environ []string, stdout io.Writer) (c *command, opts optio
 	switch {
 	case c == execCmd:
 		err = applyWatchEnv(&opts.watch, set, environ)
+		if err == nil {
+			err = applyListenEnv(&opts, set, environ)
+		}
 	case c.check != nil:
 		err = c.check(&opts, rest)
 	case len(rest) > 0:

@@ -47,7 +47,8 @@ type options struct {
 	replace, dryRun bool
 	deleteKeys      []string
 
-	watch watchOptions // the command without a subcommand: --watch and its flags
+	watch  watchOptions  // the command without a subcommand: --watch and its flags
+	listen listenOptions // and --listen, --ready
 }
 
 // rawFlags holds the common flags as given, before applyEnv merges them with
