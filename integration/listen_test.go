@@ -291,7 +291,8 @@ func TestListenReadyTimeout(t *testing.T) {
 		"--ready", "notify", "--ready-timeout", "1s", "--", "python3", writeListenServer(t), "0")...)
 	w.waitFor(t, w.stdout.String, "serving v0")
 	putSecret(t, name, `{"APP_VALUE":"v1"}`)
-	w.waitFor(t, w.stdout.String, "serving v1")
+	// Whether the new server got as far as printing within the second
+	// depends on the machine's load; that it was not kept does not.
 	w.waitFor(t, w.stderr.String, "the new command was not ready within 1s (--ready-timeout); kept the old one")
 	c := startClient(t, "http://"+addr+"/")
 	for len(c.answers()) < 5 {
