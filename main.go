@@ -142,6 +142,15 @@ Flags (each has an environment twin; a flag wins over it):
                      (SECRETENV_STOP_SIGNAL; default SIGTERM)
   --stop-timeout D   SIGKILL the command if it has not stopped by then
                      (SECRETENV_STOP_TIMEOUT; default 10s)
+  --listen ADDR      bind HOST:PORT or unix:PATH before the command starts and
+                     pass it as fd 3, 4, ... by socket activation (LISTEN_FDS,
+                     LISTEN_PID); kept open across --watch restarts;
+                     repeatable (SECRETENV_LISTEN, comma-separated)
+  --ready notify     with --watch and --listen: start the new command beside
+                     the old one and stop the old one once the new one sends
+                     READY=1 to NOTIFY_SOCKET (SECRETENV_READY)
+  --ready-timeout D  kill the new command and keep the old one if it is not
+                     ready by then (SECRETENV_READY_TIMEOUT; default 60s)
   --version          print the version and exit
   --help             print this help and exit
 
