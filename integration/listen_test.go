@@ -456,3 +456,52 @@ func TestListenBindFailure(t *testing.T) {
 		t.Errorf("the file in the way was changed: %q, %v", b, err)
 	}
 }
+
+// TestListenNoCanary: the failure paths --listen adds (a bind failure, a
+// refused key after the sockets were bound, the shim's execve failing)
+// print one line and never the secret's value, and the command never runs.
+func TestListenNoCanary(t *testing.T) {
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { taken.Close() })
+	cases := []struct {
+		name   string
+		secret string
+		env    func(t *testing.T) []string
+		listen string
+		code   int
+	}{
+		{"port in use", `{"A":"` + canary + `"}`, nil, taken.Addr().String(), 125},
+		{"denied key after the bind", `{"LD_PRELOAD":"` + canary + `"}`, nil, "127.0.0.1:0", 125},
+		{"value as a key after the bind", `{"` + canary + `":"x"}`, nil, "127.0.0.1:0", 125},
+		{"the shim cannot execute the command", `{"A":"` + canary + `"}`, func(t *testing.T) []string { return []string{"PATH=" + foreignShell(t)} }, "127.0.0.1:0", 126},
+	}
+	forms := canaryForms()
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			name := secretName(t, "app")
+			createSecret(t, "us-east-1", name, tc.secret)
+			env := withEnv(baseEnv(t), "SECRET_ID="+name)
+			if tc.env != nil {
+				env = withEnv(env, tc.env(t)...)
+			}
+			for _, mode := range [][]string{nil, {"--verbose"}, {"--watch"}} {
+				args := append(append([]string{"--listen", tc.listen}, mode...), "--", "sh", "-c", "echo STARTED")
+				res := runSecretenv(t, env, "", args...)
+				if res.Code != tc.code || strings.Contains(res.Stdout, "STARTED") {
+					t.Errorf("%q: exit %d, stdout %q; want %d and the command not run", mode, res.Code, res.Stdout, tc.code)
+				}
+				if mode == nil {
+					checkOneLine(t, res.Stderr)
+				}
+				for _, f := range forms {
+					if strings.Contains(res.Stdout+res.Stderr, f) {
+						t.Errorf("%q: output holds the canary as %q:\n%s", mode, f, res.Stderr)
+					}
+				}
+			}
+		})
+	}
+}
