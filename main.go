@@ -13,10 +13,17 @@ import (
 	"os"
 	"runtime/debug"
 
+	"github.com/secretenv/secretenv/internal/sockets"
 	"github.com/secretenv/secretenv/internal/termsafe"
 )
 
 func main() {
+	// Started by secretenv itself to hand sockets to the command (--listen):
+	// the shim's whole job is to execute it, and it costs one lookup
+	// otherwise.
+	if sockets.ShimRequested() {
+		os.Exit(report(shimError(sockets.RunShim()), os.Stderr))
+	}
 	tuneGC()
 	err := run(context.Background(), commandLine(os.Args, os.Environ()), os.Environ(), os.Stdin, os.Stdout, os.Stderr)
 	os.Exit(report(err, os.Stderr))
@@ -141,6 +148,15 @@ Flags (each has an environment twin; a flag wins over it):
                      (SECRETENV_STOP_SIGNAL; default SIGTERM)
   --stop-timeout D   SIGKILL the command if it has not stopped by then
                      (SECRETENV_STOP_TIMEOUT; default 10s)
+  --listen ADDR      bind HOST:PORT or unix:PATH before the command starts and
+                     pass it as fd 3, 4, ... by socket activation (LISTEN_FDS,
+                     LISTEN_PID); kept open across --watch restarts;
+                     repeatable (SECRETENV_LISTEN, comma-separated)
+  --ready notify     with --watch and --listen: start the new command beside
+                     the old one and stop the old one once the new one sends
+                     READY=1 to NOTIFY_SOCKET (SECRETENV_READY)
+  --ready-timeout D  kill the new command and keep the old one if it is not
+                     ready by then (SECRETENV_READY_TIMEOUT; default 60s)
   --version          print the version and exit
   --help             print this help and exit
 
@@ -198,12 +214,20 @@ func run(ctx context.Context, args, environ []string, stdin io.Reader, stdout, s
 
 // runExec loads the secrets and execs the command in their environment.
 func runExec(ctx context.Context, inv *invocation) error {
+	listeners, err := bindListeners(inv.opts.listen)
+	if err != nil {
+		return err
+	}
+	defer listeners.Close()
 	if inv.opts.watch.enabled {
-		return runWatch(ctx, inv)
+		return runWatch(ctx, inv, listeners)
 	}
 	res, err := loadUntilStopped(ctx, inv)
 	if err != nil {
 		return err
+	}
+	if listeners != nil {
+		return execListening(inv.args, res.Env, res.Set, res.Files, listeners)
 	}
 	return execCommand(inv.args, res.Env, res.Set, res.Files)
 }
@@ -262,6 +286,9 @@ func parseArgs(args, environ []string, stdout io.Writer) (c *command, opts optio
 	switch {
 	case c == execCmd:
 		err = applyWatchEnv(&opts.watch, set, environ)
+		if err == nil {
+			err = applyListenEnv(&opts, set, environ)
+		}
 	case c.check != nil:
 		err = c.check(&opts, rest)
 	case len(rest) > 0:

@@ -17,6 +17,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/secretenv/secretenv/internal/sockets"
 	"github.com/secretenv/secretenv/internal/store"
 	"github.com/secretenv/secretenv/internal/supervise"
 )
@@ -61,6 +62,7 @@ func addWatchFlags(fs *flag.FlagSet, o *options) {
 	fs.StringVar(&w.onChange, "on-change", "restart", "")
 	fs.Var(&w.stopSignal, "stop-signal", "")
 	fs.DurationVar(&w.stopTimeout, "stop-timeout", defaultStopTimeout, "")
+	addListenFlags(fs, o)
 }
 
 // applyWatchEnv fills what no flag set from the environment twins, then
@@ -137,14 +139,23 @@ func (s *signalFlag) Set(v string) error {
 // runWatch is secretenv with --watch: it records the versions in use,
 // loads exactly as without --watch, then supervises the command and polls.
 // A stop signal before the command starts ends secretenv with 128+N.
-func runWatch(ctx context.Context, inv *invocation) error {
-	s := supervise.New(inv.args, inv.opts.watch.supervisor(), inv.stderr)
+func runWatch(ctx context.Context, inv *invocation, listeners *sockets.Set) error {
+	opts := inv.opts.watch.supervisor()
+	listen, err := superviseListen(inv.opts.listen, listeners)
+	if err != nil {
+		return err
+	}
+	if listen.Notify != nil {
+		defer listen.Notify.Close()
+	}
+	opts.Listen = listen
+	s := supervise.New(inv.args, opts, inv.stderr)
 	var (
 		p            *poller
 		res          mergeResult
 		stopCatching func()
 	)
-	err := untilStopped(ctx, func(ctx context.Context) (err error) {
+	err = untilStopped(ctx, func(ctx context.Context) (err error) {
 		p, res, err = startWatch(ctx, inv.opts, inv.environ, inv.args, inv.log, inv.stderr)
 		if err == nil {
 			// Caught before untilStopped's last look for a stop signal: a

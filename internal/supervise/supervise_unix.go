@@ -30,6 +30,7 @@ type Options struct {
 	// ExitOnChange, when not 0, is the status Run returns once the command
 	// has stopped for a change, instead of starting it again.
 	ExitOnChange int
+	Listen       Listen // --listen: sockets to hand over, and --ready (listen.go)
 }
 
 // Env is an environment to start the command in.
@@ -72,6 +73,8 @@ type Supervisor struct {
 	// can take it, and polled asks for a sweep once it is released.
 	polling sync.Mutex
 	polled  chan struct{}
+
+	overlap overlapState // a restart under Listen.Notify (listen.go)
 }
 
 // New returns a supervisor for argv, which prints its own lines (the
@@ -156,6 +159,7 @@ func (s *Supervisor) Run(env Env, changes <-chan Change) (status int, err error)
 				continue
 			}
 			if next == nil {
+				s.endOverlap()
 				return commandStatus(status), nil
 			}
 			// Whatever the old command left in its group would hold its
@@ -174,6 +178,10 @@ func (s *Supervisor) Run(env Env, changes <-chan Change) (status int, err error)
 			}
 			next, kill = nil, nil
 		case c := <-changes:
+			if s.overlaps() {
+				s.beginOverlap(c)
+				continue
+			}
 			if next != nil { // already stopping: start with the newest
 				next = &c
 				continue
@@ -188,6 +196,8 @@ func (s *Supervisor) Run(env Env, changes <-chan Change) (status int, err error)
 			// sends it to PID 1: a server stops its own workers its own way.
 			unix.Kill(s.pid, s.opts.StopSignal)
 			kill = time.After(s.opts.StopTimeout)
+		case err := <-s.readyChan():
+			s.finishOverlap(err)
 		case <-s.polled:
 			// Orphans that exited during the poll; the command cannot be
 			// among them, as reap always collects it.
@@ -214,6 +224,9 @@ func (s *Supervisor) start(env Env) error {
 	path, err := env.Path()
 	if err != nil {
 		return err
+	}
+	if s.opts.Listen.Sockets != nil {
+		return s.startWithSockets(path, env)
 	}
 	p, err := os.StartProcess(path, s.argv, &os.ProcAttr{
 		Env:   env.Vars,
@@ -255,6 +268,8 @@ func (s *Supervisor) reap() (status unix.WaitStatus, exited bool) {
 		}
 		if pid == s.pid {
 			status, exited, s.pid = ws, true, 0
+		} else {
+			s.reapedOther(pid)
 		}
 	}
 }
