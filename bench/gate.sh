@@ -57,21 +57,28 @@ http_addr=$(sed -n 's/^http=\([^ ]*\) .*/\1/p' "$work/responder.out")
 
 mkdir -p "$work/home"
 count() {
-	# asyncpreemptoff: callgrind can abort on the runtime's SIGURG.
+	# asyncpreemptoff: callgrind can abort on the runtime's SIGURG. Even so
+	# a run under valgrind now and then dies of a signal (a Go crash dump,
+	# exit 2): such a run's count is cut short, so it is thrown away and
+	# the caller tries again.
 	env -i PATH=/usr/bin:/bin HOME="$work/home" AWS_ACCESS_KEY_ID=gate AWS_SECRET_ACCESS_KEY=gate \
 		AWS_REGION=us-east-1 SECRET_ID=small-1 AWS_ENDPOINT_URL_SECRETS_MANAGER="http://$http_addr" \
 		GODEBUG=asyncpreemptoff=1 \
-		valgrind --tool=callgrind --callgrind-out-file=/dev/null "$work/secretenv" check 2>&1 >/dev/null |
-		sed -n 's/.*Collected : //p'
+		valgrind --tool=callgrind --callgrind-out-file=/dev/null "$work/secretenv" check 2>"$work/valgrind.err" >/dev/null ||
+		return 0
+	sed -n 's/.*Collected : //p' "$work/valgrind.err"
 }
 best=
-for _ in 1 2 3; do
+runs=0
+for _ in 1 2 3 4 5 6 7 8 9; do
 	n=$(count)
 	[ -n "$n" ] || continue
+	runs=$((runs + 1))
 	if [ -z "$best" ] || [ "$n" -lt "$best" ]; then best=$n; fi
+	[ "$runs" -eq 3 ] && break
 done
-[ -n "$best" ] || {
-	say "callgrind gave no count"
+[ "$runs" -eq 3 ] || {
+	say "callgrind counted only $runs of 9 runs to the end; the last one's words: $(grep -v '^==' "$work/valgrind.err" | tail -3)"
 	exit 1
 }
 
