@@ -2,6 +2,7 @@ package integration
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -102,5 +103,82 @@ func TestFirstDayErrors(t *testing.T) {
 					tc.args, res.Code, res.Stdout, res.Stderr, tc.code, tc.stdout, tc.stderr)
 			}
 		})
+	}
+}
+
+// TestExampleImagesHaveTheDatabaseDriver reads the examples as Docker would
+// (Docker cannot run here): when the example secret's DATABASE_URL is a
+// PostgreSQL URL, every example image must install a PostgreSQL driver, or
+// each gunicorn worker fails to boot on its first database import.
+func TestExampleImagesHaveTheDatabaseDriver(t *testing.T) {
+	t.Parallel()
+	secret, err := os.ReadFile(filepath.Join("..", "examples", "secret.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(secret), `"DATABASE_URL": "postgres`) {
+		t.Skip("the example secret uses no PostgreSQL URL")
+	}
+	for _, file := range []string{"Dockerfile.example", filepath.Join("examples", "django", "Dockerfile")} {
+		t.Run(file, func(t *testing.T) {
+			text, err := os.ReadFile(filepath.Join("..", file))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var installs []string
+			for _, line := range strings.Split(string(text), "\n") {
+				if strings.HasPrefix(line, "RUN pip install") {
+					installs = append(installs, line)
+				}
+			}
+			joined := strings.Join(installs, "\n")
+			if !strings.Contains(joined, "psycopg") || !strings.Contains(joined, "django") {
+				t.Errorf("%s installs %q: want django and a PostgreSQL driver (psycopg[binary] or psycopg2-binary)", file, installs)
+			}
+		})
+	}
+}
+
+// TestReadmeEmulatorRecipe runs the README's "Try it against a local
+// emulator" commands as written, but for three stand-ins: the test's own
+// moto_server replaces the one the recipe starts on port 5000 (a fixed
+// port could be taken here), the built binary replaces ./secretenv, and
+// the secret gets a name of its own in the shared emulator.
+func TestReadmeEmulatorRecipe(t *testing.T) {
+	t.Parallel()
+	readme, err := os.ReadFile(filepath.Join("..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, ok := strings.Cut(string(readme), "### Try it against a local emulator")
+	_, block, ok2 := strings.Cut(section, "```sh\n")
+	block, _, ok3 := strings.Cut(block, "```")
+	if !ok || !ok2 || !ok3 {
+		t.Fatal("README has no sh block under \"Try it against a local emulator\"")
+	}
+	var lines []string
+	for _, line := range strings.Split(block, "\n") {
+		if strings.HasPrefix(line, "moto_server ") {
+			continue
+		}
+		lines = append(lines, line)
+	}
+	script := strings.Join(lines, "\n")
+	for _, want := range []string{"http://127.0.0.1:5000", "./secretenv", "myapp/dev"} {
+		if !strings.Contains(script, want) {
+			t.Fatalf("the recipe no longer holds %q; update this test:\n%s", want, script)
+		}
+	}
+	script = strings.NewReplacer(
+		"http://127.0.0.1:5000", motoURL,
+		"./secretenv", bin,
+		"myapp/dev", secretName(t, "readme"),
+	).Replace(script)
+	cmd := exec.Command("bash", "-euo", "pipefail", "-c", script)
+	cmd.Dir = ".."
+	cmd.Env = withEnv(baseEnv(t), "-AWS_ENDPOINT_URL_SECRETS_MANAGER", "-AWS_ACCESS_KEY_ID", "-AWS_SECRET_ACCESS_KEY", "-AWS_REGION")
+	out, err := cmd.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "DJANGO_SECRET_KEY") || !strings.HasSuffix(string(out), "workers: 4\n") {
+		t.Errorf("the recipe failed (%v) or printed something else:\n%s", err, out)
 	}
 }
