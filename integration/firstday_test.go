@@ -4,6 +4,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -180,5 +181,20 @@ func TestReadmeEmulatorRecipe(t *testing.T) {
 	out, err := cmd.CombinedOutput()
 	if err != nil || !strings.Contains(string(out), "DJANGO_SECRET_KEY") || !strings.HasSuffix(string(out), "workers: 4\n") {
 		t.Errorf("the recipe failed (%v) or printed something else:\n%s", err, out)
+	}
+}
+
+// TestTestShCounts runs test.sh's phase and gotest functions (not the whole
+// script: that is the full suite) over one small test of internal/keys and
+// checks the phase's one summary line names how many tests ran.
+func TestTestShCounts(t *testing.T) {
+	t.Parallel()
+	script := `eval "$(sed -n '/^say()/p;/^times=()/,/^}/p;/^gotest() {/,/^}/p' test.sh)"
+phase unit "one package" gotest -count=1 -run '^TestCheckDeclared$' ./internal/keys`
+	cmd := exec.Command("bash", "-euo", "pipefail", "-c", script)
+	cmd.Dir = ".."
+	out, err := cmd.CombinedOutput()
+	if err != nil || !regexp.MustCompile(`(?m)^test\.sh: unit: [1-9][0-9]* tests passed in \d+s$`).Match(out) {
+		t.Errorf("test.sh's phase printed (%v):\n%s\nwant a line \"test.sh: unit: N tests passed in Ns\"", err, out)
 	}
 }
