@@ -331,7 +331,7 @@ func TestRunFailsBeforeExec(t *testing.T) {
 		{"SECRETENV_REQUIRE_FROM stdin", []string{"--", "true"}, []string{"SECRET_ID=a", "SECRETENV_REQUIRE_FROM=-"}, "--require-from needs a file; stdin is the command's"},
 		{"bad --require, before any request", []string{"--require", "DB-URL", "--", "true"}, []string{"SECRET_ID=a"}, `--require "DB-URL" is not a variable name`},
 		{"empty SECRETENV_REQUIRE entry", []string{"--", "true"}, []string{"SECRET_ID=a", "SECRETENV_REQUIRE=A,,B"}, `--require "" is not a variable name`},
-		{"missing --require-from file", []string{"check", "--require-from", "/nonexistent/.env.example"}, []string{"SECRET_ID=a"}, "--require-from open /nonexistent/.env.example"},
+		{"missing --require-from file", []string{"check", "--require-from", "/nonexistent/.env.example"}, []string{"SECRET_ID=a"}, "--require-from /nonexistent/.env.example: no such file"},
 		{"bad only-key", []string{"--only-key", "A-B", "--", "true"}, []string{"SECRET_ID=a"}, `--only-key "A-B" is not a variable name`},
 		{"empty SECRETENV_ONLY_KEYS entry", []string{"--", "true"}, []string{"SECRET_ID=a", "SECRETENV_ONLY_KEYS=A,,B"}, `--only-key ""`},
 		{"missing --only-keys-from", []string{"--only-keys-from", "/nonexistent/.env.example", "check"}, []string{"SECRET_ID=a"}, "--only-keys-from /nonexistent/.env.example: no such file"},
