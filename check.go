@@ -14,7 +14,19 @@ import (
 // checkCmd fetches and validates, then prints where each name would come
 // from; it answers for the exec that would follow, E2BIG included.
 var checkCmd = &command{
-	name: "check",
+	name:  "check",
+	usage: "[flags] check",
+	help: `Fetch and validate the secrets as the entrypoint would, then print, instead
+of running a command, each variable that would be set and where its value
+comes from (or that the environment's own value is kept). Never a value.
+Exit 0 when the command would start, 125 when it would not.
+
+Flags: none of its own; --require, --require-from and the key rules apply.
+
+Examples:
+  SECRET_ID=myapp/prod secretenv check
+  secretenv --secret-id myapp/prod --require-from .env.example check
+`,
 	run: func(ctx context.Context, inv *invocation) error {
 		res, err := loadUntilStopped(ctx, inv)
 		if err != nil {

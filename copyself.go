@@ -16,7 +16,17 @@ import (
 // to put secretenv in an emptyDir the app container then runs it from. It
 // reads no secret and needs neither SECRET_ID nor AWS.
 var copySelfCmd = &command{
-	name: "copy-self",
+	name:  "copy-self",
+	usage: "copy-self DIR",
+	help: `Write DIR/secretenv, a copy of this binary (mode 0755, written whole or
+not at all), for a Kubernetes init container in an image without a shell
+or cp. Needs no secret and no AWS.
+
+Flags: none of its own.
+
+Examples:
+  /secretenv copy-self /shared     (the init container's command)
+`,
 	check: func(o *options, args []string) error {
 		if len(args) != 1 {
 			return usageError("copy-self takes one directory, got %d arguments", len(args))

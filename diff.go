@@ -21,7 +21,21 @@ import (
 // when they are the same, 1 when they differ, 125 on error, so CI can gate
 // on drift between environments or against a template.
 var diffCmd = &command{
-	name: "diff",
+	name:  "diff",
+	usage: "[flags] diff [--keys] [--show-values] A B",
+	help: `Compare the keys of A and B, each a secret id (name, ARN or ssm:/PATH) or a
+file (.json, .env, .env.example; - for stdin), and print the names only
+in A, only in B, and whose values differ. Exit 0 the same, 1 different,
+125 on error, so CI can fail on drift.
+
+Flags:
+  --keys          compare names only (against a template of placeholders)
+  --show-values   print the old and new values of the keys that differ
+
+Examples:
+  secretenv diff myapp/staging myapp/prod
+  secretenv diff --keys .env.example myapp/prod
+`,
 	flags: func(fs *flag.FlagSet, o *options) {
 		fs.BoolVar(&o.keysOnly, "keys", false, "")
 		fs.BoolVar(&o.showValues, "show-values", false, "")

@@ -24,6 +24,23 @@ import (
 // crontab -e, and writes it back through the shared write path.
 var editCmd = &command{
 	name:  "edit",
+	usage: "[flags] edit [--yes] [--show-values] ID",
+	help: `Open secret ID as pretty JSON in $VISUAL, $EDITOR or vi, then list the
+changes (names only) and write them after a question. A secret that does
+not exist is created. Nothing the entrypoint would refuse is written, nor
+over a version someone else wrote meanwhile. Exit 0 written or nothing to
+write, 1 declined or the editor failed, 125 on errors.
+
+Flags:
+  --yes              write without asking
+  --show-values      show old and new values in the change list
+  --kms-key-id K     the KMS key of a secret that is created
+  --description T    the description of a secret that is created
+
+Examples:
+  secretenv edit myapp/prod
+  EDITOR=nano secretenv --region eu-west-1 edit myapp/prod
+`,
 	flags: addWriteFlags,
 	check: func(o *options, args []string) error {
 		_, err := writeTarget("edit", args)

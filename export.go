@@ -18,7 +18,23 @@ import (
 // exportCmd prints the variables secretenv would set, in one of
 // exportFormats. It is the one command that prints secret values.
 var exportCmd = &command{
-	name: "export",
+	name:  "export",
+	usage: "[flags] export [--format dotenv|env-file|shell|json]",
+	help: `Print the variables secretenv would set, sorted by name, in a file
+format: what the command would see, for a local run or a CI job. This is
+the one command that prints secret values; it checks --require and
+--require-from as the entrypoint does.
+
+Flags:
+  --format F   dotenv (default; what Compose's env_file reads), env-file
+               (docker run --env-file), shell (export NAME='v' lines to
+               source) or json
+
+Examples:
+  SECRET_ID=myapp/dev secretenv export > .env
+  eval "$(SECRET_ID=myapp/dev secretenv export --format shell)"
+  secretenv --secret-id myapp/prod export --format json | jq keys
+`,
 	flags: func(fs *flag.FlagSet, o *options) {
 		fs.StringVar(&o.format, "format", "dotenv", "")
 	},

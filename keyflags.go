@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"slices"
 	"strings"
 
@@ -44,6 +45,14 @@ func (k keyFlags) applyEnv(set map[string]bool, environ []string, names []string
 // name the flag, and a template without keys is refused.
 func (k keyFlags) templateKeys(path string) ([]string, error) {
 	keys, err := fileKeys(path)
+	if errors.Is(err, fs.ErrNotExist) { // the only file opened is path
+		// A typo in a name people type often (.env.exmaple): name the
+		// file that is there.
+		if near := nearestFile(path); near != "" {
+			return nil, fmt.Errorf("--%s %s: no such file; did you mean %s?", k.from, path, near)
+		}
+		return nil, fmt.Errorf("--%s %s: no such file", k.from, path)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("--%s %w", k.from, err)
 	}

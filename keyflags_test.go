@@ -28,7 +28,10 @@ func TestRequiredKeys(t *testing.T) {
 		{"from JSON with names", options{require: []string{"DB_URL", "PORT"}, requireFrom: tmpl}, []string{"DB_URL", "PORT", "SENTRY_DSN"}, ""},
 		{"bad name", options{require: []string{"A-B"}}, nil, `--require "A-B" is not a variable name`},
 		{"empty name", options{require: []string{"A", ""}}, nil, `--require "" is not a variable name`},
-		{"missing file", options{requireFrom: filepath.Join(dir, "nope")}, nil, "--require-from open " + filepath.Join(dir, "nope") + ": no such file or directory"},
+		{"missing file", options{requireFrom: filepath.Join(dir, "nope")}, nil, "--require-from " + filepath.Join(dir, "nope") + ": no such file"},
+		{"a typo one edit from a file", options{requireFrom: filepath.Join(dir, ".env.exmaple")}, nil, "--require-from " + filepath.Join(dir, ".env.exmaple") + ": no such file; did you mean " + filepath.Join(dir, ".env.example") + "?"},
+		{"a letter dropped", options{requireFrom: filepath.Join(dir, "template.jsn")}, nil, "; did you mean " + filepath.Join(dir, "template.json") + "?"},
+		{"a missing directory", options{requireFrom: filepath.Join(dir, "no", ".env")}, nil, "--require-from " + filepath.Join(dir, "no", ".env") + ": no such file"},
 		{"bad key in JSON", options{requireFrom: badJSON}, nil, `--require-from ` + badJSON + `: key <10-byte key, not shown> is not a variable name`},
 		{"template without keys", options{requireFrom: empty}, nil, "--require-from " + empty + " lists no keys"},
 	}

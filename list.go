@@ -19,7 +19,19 @@ import (
 // sorted by name, with their last-changed date and description. It never
 // asks for a value: ListSecrets returns none.
 var listCmd = &command{
-	name: "list",
+	name:  "list",
+	usage: "[flags] list [--json] [PREFIX]",
+	help: `Print the names of the region's secrets that start with PREFIX, sorted,
+with their last-changed date and description. Never a value: it does
+not read any.
+
+Flags:
+  --json   one JSON array, for scripts
+
+Examples:
+  secretenv list myapp/
+  secretenv --region eu-west-1 list --json
+`,
 	flags: func(fs *flag.FlagSet, o *options) {
 		fs.BoolVar(&o.listJSON, "json", false, "")
 	},

@@ -40,6 +40,9 @@ type sourceID struct {
 	Path    string // "/myapp/prod" for ssm:/myapp/prod; "" for a secret
 }
 
+// errNoSecret is load's error when there is nothing to fetch.
+var errNoSecret = errors.New("no secret to load: set SECRET_ID or pass --secret-id (or set a variable to a Secrets Manager or Parameter Store ARN)")
+
 // load plans, fetches and merges: it returns the environment the command
 // will see. Every id, reference and key is validated before any secret value
 // is used, and all requests share one deadline. Each step is one call:
@@ -58,7 +61,7 @@ func load(ctx context.Context, opts options, environ []string, log *slog.Logger)
 		}
 	}
 	if len(sources) == 0 && len(refs) == 0 {
-		return mergeResult{}, errors.New("no secret to load: set SECRET_ID or pass --secret-id (or set a variable to a Secrets Manager or Parameter Store ARN)")
+		return mergeResult{}, errNoSecret
 	}
 	rules, err := readKeyRules(opts)
 	if err != nil {

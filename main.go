@@ -78,6 +78,7 @@ const usage = `Usage: secretenv [flags] [--] COMMAND [ARG...]
        secretenv [flags] put ID --from FILE|- [--format json|dotenv] [--replace]
                          [--delete-key NAME] [--dry-run]
        secretenv copy-self DIR
+       secretenv help [COMMAND]    (or COMMAND --help: its flags and examples)
 
 Fetch JSON secrets from AWS Secrets Manager (and parameters from SSM
 Parameter Store), add their keys to the environment without replacing
@@ -186,7 +187,7 @@ var execCmd = &command{flags: addWatchFlags, run: runExec}
 
 // commands are the subcommands. To run a program that has one's name, put
 // it after --.
-var commands = []*command{exportCmd, checkCmd, diffCmd, listCmd, editCmd, putCmd, copySelfCmd}
+var commands = []*command{exportCmd, checkCmd, diffCmd, listCmd, editCmd, putCmd, copySelfCmd, helpCmd}
 
 func findCommand(name string) *command {
 	for _, c := range commands {
@@ -223,13 +224,16 @@ func runExec(ctx context.Context, inv *invocation) error {
 		return runWatch(ctx, inv, listeners)
 	}
 	res, err := loadUntilStopped(ctx, inv)
+	if errors.Is(err, errNoSecret) {
+		return suggestCommand(err, inv.args, inv.environ) // secretenv lst
+	}
 	if err != nil {
 		return err
 	}
 	if listeners != nil {
-		return execListening(inv.args, res.Env, res.Set, res.Files, listeners)
+		return suggestCommand(execListening(inv.args, res.Env, res.Set, res.Files, listeners), inv.args, res.Env)
 	}
-	return execCommand(inv.args, res.Env, res.Set, res.Files)
+	return suggestCommand(execCommand(inv.args, res.Env, res.Set, res.Files), inv.args, res.Env) // SECRET_ID=x secretenv chek
 }
 
 // parseArgs reads the command line: secretenv's flags, then a subcommand with
@@ -262,11 +266,14 @@ func parseArgs(args, environ []string, stdout io.Writer) (c *command, opts optio
 		}
 	}
 	if errors.Is(err, flag.ErrHelp) {
+		if c != execCmd {
+			return nil, opts, nil, writeCommandHelp(stdout, c)
+		}
 		_, err = io.WriteString(stdout, usage)
 		return nil, opts, nil, err
 	}
 	if err != nil {
-		return nil, opts, nil, usageError("%v", err)
+		return nil, opts, nil, flagError(err, args, fs, c)
 	}
 	if raw.showVersion {
 		_, err = fmt.Fprintln(stdout, "secretenv", versionString())
@@ -377,6 +384,11 @@ func versionString() string {
 // file with its flags beside its code.
 type command struct {
 	name string
+	// usage is the synopsis after "secretenv ", and help the rest of the
+	// command's --help: what it does, its own flags, examples. Both live
+	// beside the command's code, so a new flag is documented where it is
+	// added; testdata/help-NAME.golden holds the result.
+	usage, help string
 	// flags registers the command's own flags, if it has any.
 	flags func(fs *flag.FlagSet, o *options)
 	// check validates the arguments and options once parsed; nil means the

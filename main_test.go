@@ -13,8 +13,8 @@ import (
 	"time"
 )
 
-// update rewrites testdata/help.golden: go test -run TestHelp -update
-var update = flag.Bool("update", false, "rewrite testdata/help.golden")
+// update rewrites the golden files: go test -run 'TestHelp|TestCommandHelp' -update
+var update = flag.Bool("update", false, "rewrite testdata/*.golden")
 
 func TestParseArgs(t *testing.T) {
 	t.Parallel()
@@ -132,9 +132,9 @@ func TestParseArgsErrors(t *testing.T) {
 		{"no arguments", nil, nil, "no command given"},
 		{"flags only", []string{"--override"}, nil, "no command given"},
 		{"-- alone", []string{"--"}, nil, "no command after --"},
-		{"unknown flag", []string{"--nope", "true"}, nil, "flag provided but not defined: -nope"},
-		{"flag without its value", []string{"--secret-id"}, nil, "flag needs an argument"},
-		{"bad --timeout", []string{"--timeout", "soon", "true"}, nil, "invalid value"},
+		{"unknown flag", []string{"--nope", "true"}, nil, "unknown flag --nope; see 'secretenv --help'"},
+		{"flag without its value", []string{"--secret-id"}, nil, "--secret-id needs a value"},
+		{"bad --timeout", []string{"--timeout", "soon", "true"}, nil, `--timeout "soon" is not a duration`},
 		{"zero --timeout", []string{"--timeout", "0s", "true"}, nil, "timeout 0s must be positive"},
 		{"negative SECRETENV_TIMEOUT", []string{"true"}, []string{"SECRETENV_TIMEOUT=-1s"}, "timeout -1s must be positive"},
 		{"SECRETENV_TIMEOUT without a unit", []string{"true"}, []string{"SECRETENV_TIMEOUT=30"}, `SECRETENV_TIMEOUT="30" is not a duration such as 30s or 2m`},
@@ -155,8 +155,19 @@ func TestParseArgsErrors(t *testing.T) {
 		{"list prefix negated", []string{"list", "!myapp"}, nil, `list: prefix "!myapp"`},
 		{"list prefix too long", []string{"list", strings.Repeat("a", 513)}, nil, "list: the prefix is 513 bytes; the limit is 512"},
 		{"--require-from without a name", []string{"--require-from=", "true"}, nil, "--require-from needs a file name"},
-		{"a subcommand's flag before a command", []string{"--format", "json", "--", "env"}, nil, "flag provided but not defined: -format"},
-		{"a subcommand's flag on another", []string{"check", "--format", "json"}, nil, "flag provided but not defined: -format"},
+		{"a subcommand's flag before a command", []string{"--format", "json", "--", "env"}, nil, "unknown flag --format; see 'secretenv --help'"},
+		{"a subcommand's flag on another", []string{"check", "--format", "json"}, nil, "unknown flag --format; see 'secretenv check --help'"},
+		{"a mistyped flag", []string{"--verbos", "--", "env"}, nil, "unknown flag --verbos; did you mean --verbose?"},
+		{"a mistyped flag with one dash", []string{"check", "-verbos"}, nil, "unknown flag -verbos; did you mean -verbose?"},
+		{"a swapped flag", []string{"put", "x", "--form", "f"}, nil, "unknown flag --form; did you mean --from?"},
+		{"a duration without a unit", []string{"--timeout", "5", "--", "env"}, nil, `--timeout "5" is not a duration; write a duration such as 5s`},
+		{"a duration with =", []string{"--timeout=5", "--", "env"}, nil, `--timeout "5" is not a duration; write a duration such as 5s`},
+		{"a bad watch interval", []string{"--watch-interval", "soon", "--", "env"}, nil, `--watch-interval "soon" is not a duration; write a duration such as 30s or 2m`},
+		{"a bad stop timeout", []string{"--stop-timeout", "10", "--", "env"}, nil, `--stop-timeout "10" is not a duration; write a duration such as 10s`},
+		{"a bad boolean", []string{"--override=maybe", "--", "env"}, nil, `--override="maybe": want true or false`},
+		{"a flag without its value", []string{"check", "--timeout"}, nil, "--timeout needs a value; see 'secretenv check --help'"},
+		{"help for no command", []string{"help", "lsit"}, nil, `help: no command "lsit"; did you mean list?`},
+		{"help for two commands", []string{"help", "list", "put"}, nil, "help takes one command name, got 2 arguments"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -177,7 +188,7 @@ func TestParseArgsErrors(t *testing.T) {
 
 func TestHelp(t *testing.T) {
 	t.Parallel()
-	for _, args := range [][]string{{"--help"}, {"-h"}, {"-help"}, {"--override", "--help", "env"}, {"export", "--help"}} {
+	for _, args := range [][]string{{"--help"}, {"-h"}, {"-help"}, {"--override", "--help", "env"}, {"--help", "export"}, {"help"}} {
 		t.Run(strings.Join(args, " "), func(t *testing.T) {
 			var stdout, stderr bytes.Buffer
 			if err := run(context.Background(), args, nil, nil, &stdout, &stderr); err != nil {
@@ -186,6 +197,64 @@ func TestHelp(t *testing.T) {
 			checkGolden(t, "help.golden", stdout.String())
 			if stderr.Len() != 0 {
 				t.Errorf("--help wrote %q to stderr", stderr.String())
+			}
+		})
+	}
+}
+
+// TestCommandHelp checks that every command, the ones added later too, has
+// its own help, the same by `CMD --help`, `CMD -h` and `help CMD`.
+func TestCommandHelp(t *testing.T) {
+	t.Parallel()
+	for _, c := range commands {
+		t.Run(c.name, func(t *testing.T) {
+			if c.usage == "" || c.help == "" {
+				t.Fatalf("command %s has no usage or help text", c.name)
+			}
+			for _, args := range [][]string{{c.name, "--help"}, {"--verbose", c.name, "-h"}, {"help", c.name}} {
+				var stdout, stderr bytes.Buffer
+				if err := run(context.Background(), args, nil, nil, &stdout, &stderr); err != nil {
+					t.Fatalf("run(%q): %v", args, err)
+				}
+				checkGolden(t, "help-"+c.name+".golden", stdout.String())
+				if stderr.Len() != 0 {
+					t.Errorf("%q wrote %q to stderr", args, stderr.String())
+				}
+				for i, line := range strings.Split(stdout.String(), "\n") {
+					if len(line) > 80 {
+						t.Errorf("%q: line %d is %d columns, over 80", args, i+1, len(line))
+					}
+				}
+			}
+		})
+	}
+}
+
+func TestOneEdit(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, a, b string
+		want       bool
+	}{
+		{"same", "check", "check", false},
+		{"one replaced", "chek", "check", true},
+		{"one dropped", "lst", "list", true},
+		{"one added", "listt", "list", true},
+		{"neighbours swapped", "lsit", "list", true},
+		{"last two swapped", "chekc", "check", true},
+		{"first replaced", "xist", "list", true},
+		{"two apart", "lt", "list", false},
+		{"two replaced", "lxxt", "list", false},
+		{"far swap", "tisl", "list", false},
+		{"empty", "", "a", false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := oneEdit(tc.a, tc.b); got != tc.want {
+				t.Errorf("oneEdit(%q, %q) = %v, want %v", tc.a, tc.b, got, tc.want)
+			}
+			if got := oneEdit(tc.b, tc.a); got != tc.want {
+				t.Errorf("oneEdit(%q, %q) = %v, want %v", tc.b, tc.a, got, tc.want)
 			}
 		})
 	}
@@ -202,10 +271,10 @@ func checkGolden(t *testing.T, name, got string) {
 	}
 	want, err := os.ReadFile(path)
 	if err != nil {
-		t.Fatalf("%v (go test -run TestHelp -update creates it)", err)
+		t.Fatalf("%v (go test -run 'TestHelp|TestCommandHelp' -update creates it)", err)
 	}
 	if got != string(want) {
-		t.Errorf("output differs from %s (go test -run TestHelp -update rewrites it)\ngot:\n%s\nwant:\n%s", path, got, want)
+		t.Errorf("output differs from %s (go test -run 'TestHelp|TestCommandHelp' -update rewrites it)\ngot:\n%s\nwant:\n%s", path, got, want)
 	}
 }
 
@@ -262,10 +331,10 @@ func TestRunFailsBeforeExec(t *testing.T) {
 		{"SECRETENV_REQUIRE_FROM stdin", []string{"--", "true"}, []string{"SECRET_ID=a", "SECRETENV_REQUIRE_FROM=-"}, "--require-from needs a file; stdin is the command's"},
 		{"bad --require, before any request", []string{"--require", "DB-URL", "--", "true"}, []string{"SECRET_ID=a"}, `--require "DB-URL" is not a variable name`},
 		{"empty SECRETENV_REQUIRE entry", []string{"--", "true"}, []string{"SECRET_ID=a", "SECRETENV_REQUIRE=A,,B"}, `--require "" is not a variable name`},
-		{"missing --require-from file", []string{"check", "--require-from", "/nonexistent/.env.example"}, []string{"SECRET_ID=a"}, "--require-from open /nonexistent/.env.example"},
+		{"missing --require-from file", []string{"check", "--require-from", "/nonexistent/.env.example"}, []string{"SECRET_ID=a"}, "--require-from /nonexistent/.env.example: no such file"},
 		{"bad only-key", []string{"--only-key", "A-B", "--", "true"}, []string{"SECRET_ID=a"}, `--only-key "A-B" is not a variable name`},
 		{"empty SECRETENV_ONLY_KEYS entry", []string{"--", "true"}, []string{"SECRET_ID=a", "SECRETENV_ONLY_KEYS=A,,B"}, `--only-key ""`},
-		{"missing --only-keys-from", []string{"--only-keys-from", "/nonexistent/.env.example", "check"}, []string{"SECRET_ID=a"}, "--only-keys-from open /nonexistent/.env.example: no such file or directory"},
+		{"missing --only-keys-from", []string{"--only-keys-from", "/nonexistent/.env.example", "check"}, []string{"SECRET_ID=a"}, "--only-keys-from /nonexistent/.env.example: no such file"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

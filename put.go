@@ -16,7 +16,30 @@ import (
 // default, or as the whole secret with --replace. It shares edit's write
 // path: validation, change list, confirmation, version check.
 var putCmd = &command{
-	name: "put",
+	name:  "put",
+	usage: "[flags] put ID --from FILE|- [--format json|dotenv] [--replace]\n                         [--delete-key NAME] [--dry-run] [--yes]",
+	help: `Write the keys of FILE (a .json object or a dotenv file; - for stdin)
+into secret ID: merged into it, or as the whole secret with --replace.
+The changes are listed (names only) and written after a question; a
+secret that does not exist is created. Exit 0 written or nothing to
+write, 1 declined, 125 on errors and refused writes.
+
+Flags:
+  --from FILE        the keys to write; - reads stdin
+  --format F         json or dotenv; by default from FILE's name
+  --replace          FILE is the whole secret: keys not in it are removed
+  --delete-key NAME  remove a key; repeatable
+  --dry-run          list the changes and write nothing
+  --yes              write without asking; needed when stdin is not a terminal
+  --show-values      show old and new values in the change list
+  --kms-key-id K     the KMS key of a secret that is created
+  --description T    the description of a secret that is created
+
+Examples:
+  secretenv put myapp/prod --from .env --dry-run
+  secretenv put myapp/prod --from secret.json --replace --yes
+  secretenv put myapp/prod --delete-key OLD_TOKEN
+`,
 	flags: func(fs *flag.FlagSet, o *options) {
 		addWriteFlags(fs, o)
 		fs.StringVar(&o.from, "from", "", "")

@@ -434,7 +434,7 @@ func TestExitStatus(t *testing.T) {
 		{"not found names the region", []string{"SECRET_ID=" + missing}, []string{"--", "sh", "-c", "echo STARTED"}, 125, "", []string{missing, "us-east-1", "ResourceNotFoundException"}},
 		{"not found in --region", []string{"SECRET_ID=" + missing}, []string{"--region", "eu-central-1", "--", "sh", "-c", "echo STARTED"}, 125, "", []string{missing, "eu-central-1"}},
 		{"unknown flag", nil, []string{"--bogus", "--", "sh", "-c", "echo STARTED"}, 125, "", []string{"bogus", "--help"}},
-		{"bad --timeout", nil, []string{"--timeout", "soon", "--", "sh", "-c", "echo STARTED"}, 125, "", []string{"timeout", "--help"}},
+		{"bad --timeout", nil, []string{"--timeout", "soon", "--", "sh", "-c", "echo STARTED"}, 125, "", []string{"--timeout \"soon\"", "a duration such as 30s"}},
 		{"bad SECRETENV_TIMEOUT", []string{"SECRETENV_TIMEOUT=soon"}, []string{"--", "sh", "-c", "echo STARTED"}, 125, "", []string{"SECRETENV_TIMEOUT", "30s"}},
 		{"zero SECRETENV_TIMEOUT", []string{"SECRETENV_TIMEOUT=0s"}, []string{"--", "sh", "-c", "echo STARTED"}, 125, "", []string{"timeout", "positive"}},
 		{"bad SECRETENV_OVERRIDE", []string{"SECRETENV_OVERRIDE=yes please"}, []string{"--", "sh", "-c", "echo STARTED"}, 125, "", []string{"SECRETENV_OVERRIDE"}},

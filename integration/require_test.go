@@ -37,7 +37,7 @@ func TestRequire(t *testing.T) {
 		{"from .env.example", nil, []string{"--require-from", example}, 125, []string{"missing PORT;"}},
 		{"from .env.example, satisfied by the environment", []string{"PORT=8080"}, []string{"--require-from", example}, 0, nil},
 		{"SECRETENV_REQUIRE_FROM", []string{"SECRETENV_REQUIRE_FROM=" + example}, nil, 125, []string{"missing PORT;"}},
-		{"missing template file", nil, []string{"--require-from", filepath.Join(dir, "nope.env")}, 125, []string{"--require-from open " + filepath.Join(dir, "nope.env")}},
+		{"missing template file", nil, []string{"--require-from", filepath.Join(dir, "nope.env")}, 125, []string{"--require-from " + filepath.Join(dir, "nope.env") + ": no such file"}},
 		{"bad name", nil, []string{"--require", "db-url"}, 125, []string{`--require "db-url" is not a variable name`}},
 	}
 	for _, tc := range tests {

@@ -464,7 +464,10 @@ func CheckDeclared(vars map[string]string, declared map[string]bool) error {
 	if len(bad) > maxUndeclared {
 		list += fmt.Sprintf(" and %d more", len(bad)-maxUndeclared)
 	}
-	return fmt.Errorf("key %s is not declared by --only-key or --only-keys-from and is refused; declare it, or remove it from the secret", list)
+	if len(bad) == 1 {
+		return fmt.Errorf("key %s is not declared by --only-key or --only-keys-from and is refused; declare it, or remove it from the secret", list)
+	}
+	return fmt.Errorf("keys %s are not declared by --only-key or --only-keys-from and are refused; declare them, or remove them from the secret", list)
 }
 
 // operatorPrefixes are the names of secretenv's own settings that carry an

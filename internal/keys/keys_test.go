@@ -423,6 +423,7 @@ func TestCheckDeclared(t *testing.T) {
 	t.Parallel()
 	const canary = "Zq7Canary"
 	const refused = " is not declared by --only-key or --only-keys-from and is refused; declare it, or remove it from the secret"
+	const refusedMany = " are not declared by --only-key or --only-keys-from and are refused; declare them, or remove them from the secret"
 	tests := []struct {
 		name     string
 		vars     map[string]string
@@ -433,10 +434,10 @@ func TestCheckDeclared(t *testing.T) {
 		{"all declared", map[string]string{"A": canary, "B": canary}, []string{"A", "B", "C"}, ""},
 		{"empty secret", map[string]string{}, []string{"A"}, ""},
 		{"one undeclared", map[string]string{"A": canary, "EXTRA": canary}, []string{"A"}, "key EXTRA" + refused},
-		{"several sorted", map[string]string{"Z": canary, "B": canary, "A": canary}, []string{"A"}, "key B, Z" + refused},
+		{"several sorted", map[string]string{"Z": canary, "B": canary, "A": canary}, []string{"A"}, "keys B, Z" + refusedMany},
 		{"declared is exact, not a prefix", map[string]string{"AB": canary}, []string{"A"}, "key AB" + refused},
 		{"case matters", map[string]string{"a": canary}, []string{"A"}, "key a" + refused},
-		{"capped list", map[string]string{"K1": "", "K2": "", "K3": "", "K4": "", "K5": "", "K6": "", "K7": ""}, []string{"A"}, "key K1, K2, K3, K4, K5 and 2 more" + refused},
+		{"capped list", map[string]string{"K1": "", "K2": "", "K3": "", "K4": "", "K5": "", "K6": "", "K7": ""}, []string{"A"}, "keys K1, K2, K3, K4, K5 and 2 more" + refusedMany},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

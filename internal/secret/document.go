@@ -99,9 +99,47 @@ func syntaxError(text []byte, dec *json.Decoder, err error) error {
 	if errors.As(err, &syn) {
 		off = syn.Offset
 	}
+	if comma, ok := trailingComma(text, off); ok {
+		return fmt.Errorf("line %d: not valid JSON: %s", lineAt(text, comma), errTrailingComma)
+	}
 	line := lineAt(text, off)
 	col := off - int64(bytes.LastIndexByte(text[:min(off, int64(len(text)))], '\n'))
 	return fmt.Errorf("line %d, column %d: not valid JSON (a missing comma or quote?)", line, col)
+}
+
+// errTrailingComma names the mistake JavaScript, Python and most editors
+// forgive and JSON does not (RFC 8259 section 4: members are separated,
+// not terminated, by commas).
+const errTrailingComma = "a trailing comma after the last member; JSON allows none"
+
+// trailingComma reports whether the syntax error at off is a closing } or ]
+// right after a comma (blanks between), and returns the comma's offset.
+// Only structure is looked at, never the text of a value. Commas and
+// blanks at off are skipped first: a SyntaxError from Decode of a nested
+// value (a member's array or object) reports an offset up to the comma
+// before the bracket, not the bracket.
+func trailingComma(text []byte, off int64) (int64, bool) {
+	if off < 0 {
+		return 0, false
+	}
+	at := off
+	for at < int64(len(text)) && bytes.IndexByte([]byte(", \t\r\n"), text[at]) >= 0 {
+		at++
+	}
+	if at >= int64(len(text)) || (text[at] != '}' && text[at] != ']') {
+		return 0, false
+	}
+	return commaBefore(text, at)
+}
+
+// commaBefore returns the offset of the comma before the bracket at off,
+// if only blanks stand between them.
+func commaBefore(text []byte, off int64) (int64, bool) {
+	before := bytes.TrimRight(text[:off], " \t\r\n")
+	if len(before) == 0 || before[len(before)-1] != ',' {
+		return 0, false
+	}
+	return int64(len(before) - 1), true
 }
 
 // jsonString is s as a JSON string. A string that is not UTF-8 cannot be

@@ -32,7 +32,9 @@ func TestParseDocumentErrors(t *testing.T) {
 		{"bare word", "{\n\"A\": " + secret + "\n}", "line 2"},
 		{"ends early", "{\n\"A\": \"" + secret, "ends too early"},
 		{"text after", "{}\n" + secret, "line 2: not valid JSON: text after the closing brace"},
-		{"trailing comma", "{\"A\": \"" + secret + "\",\n}", "line 2"},
+		{"trailing comma", "{\"A\": \"" + secret + "\",\n}", "line 1: not valid JSON: a trailing comma after the last member; JSON allows none"},
+		{"trailing comma in an array", "{\n\"A\": [1, 2,\n]}", "line 2: not valid JSON: a trailing comma after the last member"},
+		{"comma then bare word", "{\"A\": 1,\n" + secret + "}", "line 2, column 1: not valid JSON (a missing comma or quote?)"},
 		// encoding/json would store U+FFFD for the byte: not the value as written.
 		{"invalid UTF-8", "{\n\"A\": 1,\n\"B\": \"" + secret + "\xff\"\n}", `line 3: value of key "B" is not valid UTF-8`},
 		{"invalid UTF-8 nested", "{\"A\": {\"x\": [\"" + secret + "\xe9\"]}}", `line 1: value of key "A" is not valid UTF-8`},

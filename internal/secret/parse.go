@@ -151,7 +151,7 @@ func parseSecretStrict(text []byte) (map[string]string, error) {
 	dec.UseNumber() // a top-level 1E700 is "not an object", not a float64 overflow
 	tok, err := dec.Token()
 	if err != nil {
-		return nil, jsonError(dec, err)
+		return nil, jsonError(text, dec, err)
 	}
 	if tok != json.Delim('{') {
 		return nil, ErrNotObject
@@ -161,7 +161,7 @@ func parseSecretStrict(text []byte) (map[string]string, error) {
 		start := dec.InputOffset()
 		tok, err := dec.Token()
 		if err != nil {
-			return nil, jsonError(dec, err)
+			return nil, jsonError(text, dec, err)
 		}
 		key := tok.(string) // inside an object, the decoder yields only string keys
 		// The key's text as written (after the comma before it), since
@@ -172,7 +172,7 @@ func parseSecretStrict(text []byte) (map[string]string, error) {
 		}
 		var raw json.RawMessage
 		if err := dec.Decode(&raw); err != nil {
-			return nil, jsonError(dec, err)
+			return nil, jsonError(text, dec, err)
 		}
 		if _, dup := vars[key]; dup {
 			return nil, fmt.Errorf("key %s appears twice in the JSON object", keys.Quote(key))
@@ -187,7 +187,7 @@ func parseSecretStrict(text []byte) (map[string]string, error) {
 		vars[key] = v
 	}
 	if _, err := dec.Token(); err != nil { // the closing brace
-		return nil, jsonError(dec, err)
+		return nil, jsonError(text, dec, err)
 	}
 	if _, err := dec.Token(); err != io.EOF {
 		return nil, fmt.Errorf("secret is not valid JSON: unexpected data after the object at byte %d", dec.InputOffset())
@@ -198,12 +198,15 @@ func parseSecretStrict(text []byte) (map[string]string, error) {
 // jsonError describes a decoding failure by position only. The decoder's own
 // message is dropped on purpose: it quotes the offending input byte, which
 // may be part of a secret value.
-func jsonError(dec *json.Decoder, err error) error {
+func jsonError(text []byte, dec *json.Decoder, err error) error {
 	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
 		return errors.New("secret is not valid JSON: it ends too early")
 	}
 	var syn *json.SyntaxError
 	if errors.As(err, &syn) {
+		if comma, ok := trailingComma(text, syn.Offset); ok {
+			return fmt.Errorf("secret is not valid JSON: line %d: %s", lineAt(text, comma), errTrailingComma)
+		}
 		return fmt.Errorf("secret is not valid JSON: syntax error at byte %d", syn.Offset)
 	}
 	return fmt.Errorf("secret is not valid JSON: error at byte %d", dec.InputOffset())
