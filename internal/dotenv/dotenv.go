@@ -125,7 +125,7 @@ func Parse(text []byte) (map[string]string, error) {
 }
 
 // Optional returns the names of text's lines that end in the comment
-// "# optional" (OptionalMark), as in NAME=” # optional, or whose value is
+// "# optional" (OptionalMark) after a value, quoted or not, or whose value is
 // that text (NAME= # optional): keys a template declares without requiring
 // them. Compose and other dotenv readers skip the comment, so a template
 // so marked stays a valid .env.
