@@ -70,8 +70,8 @@ func runTemplate(ctx context.Context, inv *invocation) error {
 }
 
 // writeTemplate writes one line per key, built from the name alone:
-// NAME= for a required key, NAME=” # optional for an optional one (an
-// empty value as Compose reads it, then the mark dotenv.Optional reads).
+// NAME= for a required key, and for an optional one NAME, two quotes and the
+// mark (an empty value as Compose reads it, then what dotenv.Optional reads).
 func writeTemplate(w io.Writer, vars map[string]string, optional map[string]bool) error {
 	var b strings.Builder
 	for _, name := range sortedKeys(vars) {
