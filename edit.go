@@ -60,8 +60,14 @@ func runEdit(ctx context.Context, inv *invocation) error {
 	if err != nil {
 		return err
 	}
-	if err := base.readable(); err != nil {
-		return err
+	if base.unreadable != nil && base.raw == "" {
+		return base.readable() // binary or no value: nothing to open
+	}
+	if base.unreadable != nil {
+		// JSON has no comments to say it inside the file, so it is said
+		// here, with the line, just before the editor takes the screen
+		// (and stays above it after).
+		fmt.Fprintf(inv.stderr, "secretenv: %v; it opens as stored: fix it, and it is checked when you save\n", base.unreadable)
 	}
 	if !base.exists {
 		fmt.Fprintf(inv.stderr, "secretenv: %s does not exist yet; it is created when you save\n", v)
@@ -209,6 +215,9 @@ func removeAllAt(fd int) {
 // valid (reopening it on request, on a terminal), then applies it.
 func editIn(ctx context.Context, inv *invocation, sm *store.SecretStore, v store.SecretVersion, base current, rules writeRules, dir *privateDir) error {
 	text := base.doc.Pretty()
+	if base.unreadable != nil {
+		text = base.raw
+	}
 	if err := dir.create(text); err != nil {
 		return err
 	}
@@ -227,7 +236,7 @@ func editIn(ctx context.Context, inv *invocation, sm *store.SecretStore, v store
 		// Editors on Windows save UTF-8 with a byte-order mark; it marks
 		// the encoding and is no part of the JSON (put drops it too).
 		edited = bytes.TrimPrefix(edited, []byte("\uFEFF"))
-		if string(edited) == text {
+		if string(edited) == text && base.unreadable == nil {
 			_, err := fmt.Fprintf(inv.stdout, "%s: no changes\n", v)
 			return err
 		}
