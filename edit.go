@@ -296,6 +296,30 @@ func editorArgv(editor, path string) []string {
 	return []string{"sh", "-c", editor + ` "$@"`, editor, path}
 }
 
+// vimHistoryArgs keep vim from writing a secret anywhere but the file:
+// -i NONE no viminfo (which keeps the :s/old/new/ of a password change, and
+// registers), -n no swap file, and after the vimrc, which may turn them on,
+// no backup or undo file (undofile keeps every old value). Verified with
+// Debian's vim.basic 9.0 through tmux (integration/editorhistory_test.go).
+var vimHistoryArgs = []string{"-i", "NONE", "-n", "-c", "set nobackup nowritebackup noundofile"}
+
+// privateEditorArgs returns the flags that keep a recognised editor, found
+// at path (through symbolic links: vi is often vim), from keeping history
+// of what it edits, or nil. Only vim's full builds are recognised: they
+// are the ones verified; vim.tiny (Debian's default vi) and nvim are not,
+// and an editor given with arguments is run as given (README: editor
+// history).
+func privateEditorArgs(path string) []string {
+	if real, err := filepath.EvalSymlinks(path); err == nil {
+		path = real
+	}
+	switch filepath.Base(path) {
+	case "vim", "vim.basic", "vim.nox", "vim.gtk3":
+		return vimHistoryArgs
+	}
+	return nil
+}
+
 // runEditor runs the editor on path and waits for it. The editor gets a
 // process group of its own, made the terminal's foreground group when
 // secretenv holds the terminal: Ctrl-C and Ctrl-\ then reach the editor
@@ -306,8 +330,12 @@ func editorArgv(editor, path string) []string {
 func runEditor(ctx context.Context, inv *invocation, v store.SecretVersion, path string) error {
 	editor := editorCommand(inv.environ)
 	argv := editorArgv(editor, path)
+	p, lookErr := lookPath(argv[0], inv.environ)
+	if lookErr == nil && len(argv) == 2 {
+		argv = append(append(argv[:1:1], privateEditorArgs(p)...), path)
+	}
 	cmd := exec.Command(argv[0], argv[1:]...)
-	if p, err := lookPath(argv[0], inv.environ); err == nil {
+	if lookErr == nil {
 		cmd.Path, cmd.Err = p, nil
 	}
 	cmd.Env = inv.environ
