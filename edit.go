@@ -303,11 +303,20 @@ func editorArgv(editor, path string) []string {
 // Debian's vim.basic 9.0 through tmux (integration/editorhistory_test.go).
 var vimHistoryArgs = []string{"-i", "NONE", "-n", "-c", "set nobackup nowritebackup noundofile"}
 
+// nanoHistoryArgs keep nano from saving search and replacement strings (the
+// new value of a :s-style change) in ~/.local/share/nano/search_history:
+// `set historylog`, which a system nanorc may hold (this machine's
+// /etc/nanorc does), is the only switch, and no flag unsets it, so nano
+// reads no nanorc at all (-I; locking and backup files go with it, which
+// suits a secret). Verified with Debian's nano 7.2 through tmux: the
+// replacement string was in search_history without -I, and nothing with.
+var nanoHistoryArgs = []string{"--ignorercfiles"}
+
 // privateEditorArgs returns the flags that keep a recognised editor, found
 // at path (through symbolic links: vi is often vim), from keeping history
-// of what it edits, or nil. Only vim's full builds are recognised: they
-// are the ones verified; vim.tiny (Debian's default vi) and nvim are not,
-// and an editor given with arguments is run as given (README: editor
+// of what it edits, or nil. Only vim's full builds and nano are recognised:
+// they are the ones verified; vim.tiny (Debian's default vi) and nvim are
+// not, and an editor given with arguments is run as given (README: editor
 // history).
 func privateEditorArgs(path string) []string {
 	if real, err := filepath.EvalSymlinks(path); err == nil {
@@ -316,6 +325,8 @@ func privateEditorArgs(path string) []string {
 	switch filepath.Base(path) {
 	case "vim", "vim.basic", "vim.nox", "vim.gtk3":
 		return vimHistoryArgs
+	case "nano":
+		return nanoHistoryArgs
 	}
 	return nil
 }

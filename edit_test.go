@@ -102,7 +102,7 @@ func TestPrivateEditorArgs(t *testing.T) {
 		{"vim.basic", "vim.basic", true},
 		{"vim.tiny, not verified", "vim.tiny", false},
 		{"nvim, not verified", "nvim", false},
-		{"nano, nothing to turn off", "nano", false},
+		{"nano", "nano", true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
