@@ -323,8 +323,8 @@ func dotenvEscapes(s string) (string, error) {
 // dotenvDollars applies Compose's interpolation to text that may only hold
 // $$ (a dollar); any other $ is an error, as Compose would interpolate it.
 // A reference to a variable ($NAME, ${NAME}, ${NAME:-default}) gets its own
-// error, naming the variable (a name, never the value's other text): its fix
-// is not $$ but the value itself.
+// error, whose fix is not $$ but the value itself. The error does not name
+// the variable: "ab$cdef" may be a password, and the "name" part of it.
 //
 // secretenv does not expand such a reference itself, not even from an
 // earlier key of the same file: Compose looks the name up in the
@@ -337,33 +337,26 @@ func dotenvDollars(s, what string) (string, error) {
 	if i < 0 {
 		return strings.ReplaceAll(s, "$$", "$"), nil
 	}
-	if name := referencedName(rest[i+1:]); name != "" {
-		return "", &referenceError{name}
+	if isReference(rest[i+1:]) {
+		return "", errReference
 	}
 	return "", errors.New(what + " would be interpolated by Compose; write $$ or use single quotes")
 }
 
-// referencedName is the variable a $ refers to, given the text after it:
-// NAME or {NAME...}; "" when it refers to none.
-func referencedName(s string) string {
+// isReference reports whether the text after a $ refers to a variable:
+// NAME, or {NAME followed by } or an operator (:- - :? ? :+ +).
+func isReference(s string) bool {
 	braced := strings.HasPrefix(s, "{")
 	s = strings.TrimPrefix(s, "{")
 	n := 0
 	for n < len(s) && (s[n] == '_' || s[n] >= 'A' && s[n] <= 'Z' || s[n] >= 'a' && s[n] <= 'z' || n > 0 && s[n] >= '0' && s[n] <= '9') {
 		n++
 	}
-	if n == 0 || braced && (n == len(s) || strings.IndexByte("}:-?+", s[n]) < 0) {
-		return ""
-	}
-	return s[:n]
+	return n > 0 && (!braced || n < len(s) && strings.IndexByte("}:-?+", s[n]) >= 0)
 }
 
-// referenceError is a $ that refers to another variable.
-type referenceError struct{ name string }
-
-func (e *referenceError) Error() string {
-	return fmt.Sprintf("refers to variable %s, which Compose would substitute from the environment at docker compose time and secretenv does not expand; write the value itself, or $${%s} for a literal", e.name, e.name)
-}
+// errReference is a $ that refers to another variable.
+var errReference = errors.New("refers to another variable (${NAME} or $NAME), which Compose would substitute from the environment at docker compose time and secretenv does not expand; write the value itself, or $${NAME} for a literal")
 
 // Line writes one line of a Compose .env or env_file file. Compose
 // takes single-quoted values literally apart from \' (an escaped quote), so

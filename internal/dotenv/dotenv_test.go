@@ -71,13 +71,14 @@ func TestParseDotenvErrors(t *testing.T) {
 		{"text after quote", "A='x'" + canary, "line 1: A: text after the closing quote"},
 		{"$ in double quotes", "A=\"" + canary + "$ 1\"", "line 1: A: a $ inside double quotes would be interpolated"},
 		{"$ unquoted", "A=" + canary + "$", "line 1: A: a $ would be interpolated"},
-		{"a reference", "A=" + canary + "${REDIS_URL}", "line 1: A: refers to variable REDIS_URL, which Compose would substitute from the environment at docker compose time and secretenv does not expand; write the value itself, or $${REDIS_URL} for a literal"},
-		{"a reference with a default", "A=\"${REDIS_URL:-x}" + canary + "\"", "refers to variable REDIS_URL"},
-		{"a bare reference", "A=" + canary + "$HOME", "refers to variable HOME"},
-		{"an earlier key is not expanded", "B=x\nA=${B}" + canary, "line 2: A: refers to variable B"},
-		{"every problem at once", "A=$X\n" + canary + "\nB=${Y}\nA=1\nA=2\n", "4 problems: line 1: A: refers to variable X, " +
-			"which Compose would substitute from the environment at docker compose time and secretenv does not expand; write the value itself, or $${X} for a literal; " +
-			"line 2: expected NAME=value with NAME a variable name; line 3: B: refers to variable Y, which Compose would substitute from the environment at docker compose time and secretenv does not expand; write the value itself, or $${Y} for a literal; line 5: A is set twice"},
+		{"a reference", "A=" + canary + "${REDIS_URL}", "line 1: A: refers to another variable (${NAME} or $NAME), which Compose would substitute from the environment at docker compose time and secretenv does not expand; write the value itself, or $${NAME} for a literal"},
+		{"a reference with a default", "A=\"${REDIS_URL:-x}" + canary + "\"", "refers to another variable"},
+		{"a bare reference", "A=" + canary + "$HOME", "refers to another variable"},
+		{"a $ before letters in a password, not echoed", "A=ab$" + canary, "line 1: A: refers to another variable (${NAME} or $NAME)"},
+		{"an earlier key is not expanded", "B=x\nA=${B}" + canary, "line 2: A: refers to another variable"},
+		{"every problem at once", "A=$X\n" + canary + "\nB=${Y}\nA=1\nA=2\n", "4 problems: line 1: A: refers to another variable (${NAME} or $NAME), " +
+			"which Compose would substitute from the environment at docker compose time and secretenv does not expand; write the value itself, or $${NAME} for a literal; " +
+			"line 2: expected NAME=value with NAME a variable name; line 3: B: refers to another variable (${NAME} or $NAME), which Compose would substitute from the environment at docker compose time and secretenv does not expand; write the value itself, or $${NAME} for a literal; line 5: A is set twice"},
 		{"at most ten problems listed", strings.Repeat(canary+"\n", 13), "13 problems: line 1: expected NAME=value with NAME a variable name; line 2: expected NAME=value with NAME a variable name; line 3"},
 		{"the count of those not listed", strings.Repeat(canary+"\n", 13), "line 10: expected NAME=value with NAME a variable name; and 3 more"},
 		{"unknown escape", `A="\q` + canary + `"`, `line 1: A: unknown escape \q`},
