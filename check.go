@@ -35,8 +35,29 @@ Examples:
 		if err := checkExecLimits(nil, res.Env, res.Set); err != nil {
 			return err
 		}
+		if inv.opts.verbose {
+			logIdentity(ctx, inv)
+		}
 		return writeCheck(inv.stdout, res)
 	},
+}
+
+// logIdentity logs, for check --verbose, whose credentials secretenv used:
+// the first question when a permission is missing. It costs one STS request,
+// so only check asks it, and only when verbose; a failure is logged, not
+// returned, since the check itself passed.
+func logIdentity(ctx context.Context, inv *invocation) {
+	ctx, cancel := context.WithTimeout(ctx, inv.opts.timeout)
+	defer cancel()
+	sm, err := newStore(ctx, inv)
+	if err == nil {
+		var arn string
+		if arn, err = sm.CallerIdentity(ctx); err == nil {
+			inv.log.Debug("caller identity", "arn", arn)
+			return
+		}
+	}
+	inv.log.Debug("caller identity unknown", "error", err.Error())
 }
 
 // writeCheck prints, as an aligned table sorted by name, every variable a

@@ -109,7 +109,7 @@ func TestNewDiffSide(t *testing.T) {
 		{"a word that is also a file", "d/a", "", false, "diff: d/a is both a file here and a secret id; write ./d/a or file:d/a for the file, secret:d/a for the secret"},
 		{"a file name with a dot, also a file", "prod.env", "", false, "write ./prod.env or file:prod.env for the file"},
 		{"an ARN is never a file", arn, arn, false, ""},
-		{"a stage is never a file", "d/a::AWSPREVIOUS:", "d/a::AWSPREVIOUS:", false, ""},
+		{"a stage is never a file", "d/a::AWSPREVIOUS:", "d/a", false, ""}, // the name, its stage apart
 		{"empty file:", "file:", "", false, "file: needs a path"},
 		{"not an id", "my app.env", "", false, `diff: my app.env is not a secret id: secret id "my app.env" contains a space`},
 		{"json-key", "arn:aws:secretsmanager:us-east-1:123456789012:secret:app:KEY::", "", false, `names json-key "KEY"`},

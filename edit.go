@@ -77,8 +77,14 @@ func runEdit(ctx context.Context, inv *invocation) error {
 	if err != nil {
 		return err
 	}
-	if err := base.readable(); err != nil {
-		return err
+	if base.unreadable != nil && base.raw == "" {
+		return base.readable() // binary or no value: nothing to open
+	}
+	if base.unreadable != nil {
+		// JSON has no comments to say it inside the file, so it is said
+		// here, with the line, just before the editor takes the screen
+		// (and stays above it after).
+		fmt.Fprintf(inv.stderr, "secretenv: %v; it opens as stored: fix it, and it is checked when you save\n", base.unreadable)
 	}
 	if !base.exists {
 		fmt.Fprintf(inv.stderr, "secretenv: %s does not exist yet; it is created when you save\n", v)
@@ -226,6 +232,9 @@ func removeAllAt(fd int) {
 // valid (reopening it on request, on a terminal), then applies it.
 func editIn(ctx context.Context, inv *invocation, sm *store.SecretStore, v store.SecretVersion, base current, rules writeRules, dir *privateDir) error {
 	text := base.doc.Pretty()
+	if base.unreadable != nil {
+		text = base.raw
+	}
 	if err := dir.create(text); err != nil {
 		return err
 	}
@@ -244,7 +253,7 @@ func editIn(ctx context.Context, inv *invocation, sm *store.SecretStore, v store
 		// Editors on Windows save UTF-8 with a byte-order mark; it marks
 		// the encoding and is no part of the JSON (put drops it too).
 		edited = bytes.TrimPrefix(edited, []byte("\uFEFF"))
-		if string(edited) == text {
+		if string(edited) == text && base.unreadable == nil {
 			_, err := fmt.Fprintf(inv.stdout, "%s: no changes\n", v)
 			return err
 		}
@@ -304,6 +313,41 @@ func editorArgv(editor, path string) []string {
 	return []string{"sh", "-c", editor + ` "$@"`, editor, path}
 }
 
+// vimHistoryArgs keep vim from writing a secret anywhere but the file:
+// -i NONE no viminfo (which keeps the :s/old/new/ of a password change, and
+// registers), -n no swap file, and after the vimrc, which may turn them on,
+// no backup or undo file (undofile keeps every old value). Verified with
+// Debian's vim.basic 9.0 through tmux (integration/editorhistory_test.go).
+var vimHistoryArgs = []string{"-i", "NONE", "-n", "-c", "set nobackup nowritebackup noundofile"}
+
+// nanoHistoryArgs keep nano from saving search and replacement strings (the
+// new value of a :s-style change) in ~/.local/share/nano/search_history:
+// `set historylog`, which a system nanorc may hold (this machine's
+// /etc/nanorc does), is the only switch, and no flag unsets it, so nano
+// reads no nanorc at all (-I; locking and backup files go with it, which
+// suits a secret). Verified with Debian's nano 7.2 through tmux: the
+// replacement string was in search_history without -I, and nothing with.
+var nanoHistoryArgs = []string{"--ignorercfiles"}
+
+// privateEditorArgs returns the flags that keep a recognised editor, found
+// at path (through symbolic links: vi is often vim), from keeping history
+// of what it edits, or nil. Only vim's full builds and nano are recognised:
+// they are the ones verified; vim.tiny (Debian's default vi) and nvim are
+// not, and an editor given with arguments is run as given (README: editor
+// history).
+func privateEditorArgs(path string) []string {
+	if real, err := filepath.EvalSymlinks(path); err == nil {
+		path = real
+	}
+	switch filepath.Base(path) {
+	case "vim", "vim.basic", "vim.nox", "vim.gtk3":
+		return vimHistoryArgs
+	case "nano":
+		return nanoHistoryArgs
+	}
+	return nil
+}
+
 // runEditor runs the editor on path and waits for it. The editor gets a
 // process group of its own, made the terminal's foreground group when
 // secretenv holds the terminal: Ctrl-C and Ctrl-\ then reach the editor
@@ -314,8 +358,12 @@ func editorArgv(editor, path string) []string {
 func runEditor(ctx context.Context, inv *invocation, v store.SecretVersion, path string) error {
 	editor := editorCommand(inv.environ)
 	argv := editorArgv(editor, path)
+	p, lookErr := lookPath(argv[0], inv.environ)
+	if lookErr == nil && len(argv) == 2 {
+		argv = append(append(argv[:1:1], privateEditorArgs(p)...), path)
+	}
 	cmd := exec.Command(argv[0], argv[1:]...)
-	if p, err := lookPath(argv[0], inv.environ); err == nil {
+	if lookErr == nil {
 		cmd.Path, cmd.Err = p, nil
 	}
 	cmd.Env = inv.environ

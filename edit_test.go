@@ -82,3 +82,34 @@ func TestPrivateDirSwapped(t *testing.T) {
 		t.Errorf("the other directory's file was removed: %v", err)
 	}
 }
+
+func TestPrivateEditorArgs(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	for _, name := range []string{"vim.basic", "vim.tiny", "nano", "nvim"} {
+		if err := os.WriteFile(filepath.Join(dir, name), nil, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Symlink(filepath.Join(dir, "vim.basic"), filepath.Join(dir, "vi")); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, file string
+		want       bool
+	}{
+		{"vi that is vim", "vi", true},
+		{"vim.basic", "vim.basic", true},
+		{"vim.tiny, not verified", "vim.tiny", false},
+		{"nvim, not verified", "nvim", false},
+		{"nano", "nano", true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got := privateEditorArgs(filepath.Join(dir, tc.file))
+			if (got != nil) != tc.want {
+				t.Errorf("privateEditorArgs(%s) = %q, want flags: %v", tc.file, got, tc.want)
+			}
+		})
+	}
+}

@@ -9,6 +9,7 @@ require (
 	github.com/aws/aws-sdk-go-v2/feature/ec2/imds v1.20.9
 	github.com/aws/aws-sdk-go-v2/service/secretsmanager v1.49.0 // pinned: v1.50.0+ (schema serde) costs +0.35M instructions and +130 KB per start
 	github.com/aws/aws-sdk-go-v2/service/ssm v1.79.3 // pinned: v1.80.0+ (schema serde) costs +4M instructions and +1 MB per start
+	github.com/aws/aws-sdk-go-v2/service/sts v1.52.0 // caller identity after an access denial; already linked through config
 	github.com/aws/smithy-go v1.28.9
 	golang.org/x/sys v0.50.0
 )
@@ -24,7 +25,6 @@ require (
 	github.com/aws/aws-sdk-go-v2/service/signin v1.13.1 // indirect
 	github.com/aws/aws-sdk-go-v2/service/sso v1.39.5 // indirect
 	github.com/aws/aws-sdk-go-v2/service/ssooidc v1.44.5 // indirect
-	github.com/aws/aws-sdk-go-v2/service/sts v1.52.0 // indirect
 	github.com/sirupsen/logrus v1.10.1 // indirect
 	go.yaml.in/yaml/v3 v3.0.6 // indirect
 )

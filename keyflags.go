@@ -41,44 +41,60 @@ func (k keyFlags) applyEnv(set map[string]bool, environ []string, names []string
 	return names, from, nil
 }
 
-// templateKeys returns the keys of the template at path (fileKeys); errors
-// name the flag, and a template without keys is refused.
-func (k keyFlags) templateKeys(path string) ([]string, error) {
-	keys, err := fileKeys(path)
+// templateKeys returns the keys of the template at path (fileKeys) and
+// those of them marked optional; errors name the flag, and a template
+// without keys is refused.
+func (k keyFlags) templateKeys(path string) ([]string, map[string]bool, error) {
+	keys, optional, err := fileKeys(path)
 	if errors.Is(err, fs.ErrNotExist) { // the only file opened is path
 		// A typo in a name people type often (.env.exmaple): name the
 		// file that is there.
 		if near := nearestFile(path); near != "" {
-			return nil, fmt.Errorf("--%s %s: no such file; did you mean %s?", k.from, path, near)
+			return nil, nil, fmt.Errorf("--%s %s: no such file; did you mean %s?", k.from, path, near)
 		}
-		return nil, fmt.Errorf("--%s %s: no such file", k.from, path)
+		return nil, nil, fmt.Errorf("--%s %s: no such file", k.from, path)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("--%s %w", k.from, err)
+		return nil, nil, fmt.Errorf("--%s %w", k.from, err)
 	}
 	if len(keys) == 0 {
-		return nil, fmt.Errorf("--%s %s %s", k.from, path, k.empty)
+		return nil, nil, fmt.Errorf("--%s %s %s", k.from, path, k.empty)
 	}
-	return keys, nil
+	return keys, optional, nil
 }
 
 // fileKeys returns the keys of a template (.env.example, a JSON object), read
-// as dotenv.ReadVars reads it. Values are ignored: a template's are empty or
-// placeholders.
-func fileKeys(path string) ([]string, error) {
+// as dotenv.ReadVars reads it, and those a dotenv template marks
+// "# optional" (dotenv.Optional): declared, so --only-keys-from accepts
+// them, but not required, so --require-from lets them be empty or unset,
+// and one template serves both. Values are ignored: a template's are empty
+// or placeholders.
+func fileKeys(path string) ([]string, map[string]bool, error) {
 	if path == "-" {
-		return nil, errors.New("needs a file; stdin is the command's")
+		return nil, nil, errors.New("needs a file; stdin is the command's")
 	}
 	vars, err := dotenv.ReadVars(path, "", nil)
 	if err != nil {
-		return nil, err // names the file and the line, never a value
+		return nil, nil, err // names the file and the line, never a value
 	}
 	for k := range vars {
 		if !keys.Valid(k) { // dotenv checks names; a JSON object does not
-			return nil, fmt.Errorf("%s: key %s is not a variable name", path, keys.Quote(k))
+			return nil, nil, fmt.Errorf("%s: key %s is not a variable name", path, keys.Quote(k))
 		}
 	}
-	return sortedKeys(vars), nil
+	var optional map[string]bool
+	if dotenv.FormatByName(path) == "dotenv" {
+		// Read again: ReadVars has just parsed it, so this cannot fail
+		// but for a file changed in between, whose error is the same.
+		text, err := dotenv.ReadText(path, nil)
+		if err == nil {
+			optional, err = dotenv.Optional(text)
+		}
+		if err != nil {
+			return nil, nil, fmt.Errorf("%s: %w", dotenv.DisplayName(path), err)
+		}
+	}
+	return sortedKeys(vars), optional, nil
 }
 
 // Required keys (--require, --require-from): variables the
@@ -115,11 +131,15 @@ func requiredKeys(opts options) ([]string, error) {
 	}
 	names := slices.Clone(opts.require)
 	if opts.requireFrom != "" {
-		keys, err := requireFlags.templateKeys(opts.requireFrom)
+		keys, optional, err := requireFlags.templateKeys(opts.requireFrom)
 		if err != nil {
 			return nil, err
 		}
-		names = append(names, keys...)
+		for _, k := range keys {
+			if !optional[k] {
+				names = append(names, k)
+			}
+		}
 	}
 	slices.Sort(names)
 	return slices.Compact(names), nil
@@ -229,7 +249,7 @@ func applyOnlyEnv(opts *options, set map[string]bool, environ []string, only lis
 func declaredKeys(opts options) (map[string]bool, error) {
 	names := opts.onlyKeys
 	if opts.onlyFrom != "" {
-		keys, err := onlyFlags.templateKeys(opts.onlyFrom)
+		keys, _, err := onlyFlags.templateKeys(opts.onlyFrom)
 		if err != nil {
 			return nil, err
 		}

@@ -16,6 +16,7 @@ func TestRequiredKeys(t *testing.T) {
 	tmpl := write("template.json", `{"DB_URL":"","SENTRY_DSN":null}`)
 	badJSON := write("bad.json", `{"not-a-name":""}`)
 	empty := write("empty.env", "# nothing yet\n")
+	optional := write("optional.env", "DB_URL=\nSENTRY_DSN= # optional\nFEATURE_FLAGS='' # optional\n")
 	tests := []struct {
 		name string
 		opts options
@@ -34,6 +35,8 @@ func TestRequiredKeys(t *testing.T) {
 		{"a missing directory", options{requireFrom: filepath.Join(dir, "no", ".env")}, nil, "--require-from " + filepath.Join(dir, "no", ".env") + ": no such file"},
 		{"bad key in JSON", options{requireFrom: badJSON}, nil, `--require-from ` + badJSON + `: key <10-byte key, not shown> is not a variable name`},
 		{"template without keys", options{requireFrom: empty}, nil, "--require-from " + empty + " lists no keys"},
+		{"optional keys are not required", options{requireFrom: optional}, []string{"DB_URL"}, ""},
+		{"an optional key named by --require is", options{require: []string{"SENTRY_DSN"}, requireFrom: optional}, []string{"DB_URL", "SENTRY_DSN"}, ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -48,6 +51,15 @@ func TestRequiredKeys(t *testing.T) {
 				t.Errorf("requiredKeys = %q, %v; want %q", got, err, tc.want)
 			}
 		})
+	}
+}
+
+func TestDeclaredKeysWithOptional(t *testing.T) {
+	t.Parallel()
+	path := writeTestFile(t, t.TempDir(), ".env.example", "DB_URL=\nSENTRY_DSN= # optional\n")
+	got, err := declaredKeys(options{onlyFrom: path})
+	if err != nil || !got["DB_URL"] || !got["SENTRY_DSN"] || len(got) != 2 {
+		t.Errorf("declaredKeys = %v, %v; want DB_URL and SENTRY_DSN, the optional one declared too", got, err)
 	}
 }
 
@@ -139,7 +151,7 @@ func TestTemplateKeys(t *testing.T) {
 			if err := os.WriteFile(path, []byte(tc.text), 0o600); err != nil {
 				t.Fatal(err)
 			}
-			got, err := onlyFlags.templateKeys(path)
+			got, _, err := onlyFlags.templateKeys(path)
 			if tc.want != nil {
 				if err != nil || !slices.Equal(got, tc.want) {
 					t.Fatalf("templateKeys = %q, %v; want %q", got, err, tc.want)
@@ -154,7 +166,7 @@ func TestTemplateKeys(t *testing.T) {
 			}
 		})
 	}
-	if _, err := onlyFlags.templateKeys(filepath.Join(t.TempDir(), "missing.env")); err == nil || !strings.Contains(err.Error(), "no such file") {
+	if _, _, err := onlyFlags.templateKeys(filepath.Join(t.TempDir(), "missing.env")); err == nil || !strings.Contains(err.Error(), "no such file") {
 		t.Errorf("templateKeys(missing) = %v, want a no such file error", err)
 	}
 }

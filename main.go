@@ -77,6 +77,7 @@ const usage = `Usage: secretenv [flags] [--] COMMAND [ARG...]
        secretenv [flags] edit ID
        secretenv [flags] put ID --from FILE|- [--format json|dotenv] [--replace]
                          [--delete-key NAME] [--dry-run]
+       secretenv [flags] template [--optional NAME] ID | --from FILE|-
        secretenv copy-self DIR
        secretenv help [COMMAND]    (or COMMAND --help: its flags and examples)
 
@@ -104,6 +105,9 @@ parameter.
   put      write the keys of a .json or dotenv FILE (- for stdin) into secret
            ID: merged, or the whole secret with --replace; --delete-key NAME
            (repeatable) removes a key; --dry-run only lists the changes
+  template print a template of secret ID or of FILE (.env, .json; - for
+           stdin): one NAME= line per key, never a value; --optional NAME
+           (repeatable) writes NAME='' # optional, declared but not required
   copy-self write DIR/secretenv, a copy of this binary (mode 0755), for an
            init container without a shell; needs no secret and no AWS
 
@@ -187,7 +191,7 @@ var execCmd = &command{flags: addWatchFlags, run: runExec}
 
 // commands are the subcommands. To run a program that has one's name, put
 // it after --.
-var commands = []*command{exportCmd, checkCmd, diffCmd, listCmd, editCmd, putCmd, copySelfCmd, helpCmd}
+var commands = []*command{exportCmd, checkCmd, diffCmd, listCmd, editCmd, putCmd, templateCmd, copySelfCmd, helpCmd}
 
 func findCommand(name string) *command {
 	for _, c := range commands {

@@ -47,6 +47,8 @@ type options struct {
 	replace, dryRun bool
 	deleteKeys      []string
 
+	optionalKeys []string // template: --optional
+
 	watch   watchOptions   // the command without a subcommand: --watch and its flags
 	listen  listenOptions  // and --listen, --ready
 	compose composeOptions // --set, --file: exec, check and export (compose.go)

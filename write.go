@@ -62,8 +62,12 @@ type current struct {
 	versionID string
 	doc       secret.Document
 	// unreadable says why the stored version is not a JSON object of
-	// KEY: value (doc is then empty); only put --replace writes over it.
+	// KEY: value (doc is then empty); put --replace writes over it, and
+	// edit opens raw to be repaired.
 	unreadable error
+	// raw is the stored text when it is text but unreadable: what edit
+	// opens, so that a person can repair what someone stored.
+	raw string
 }
 
 // readCurrent reads the secret's current value and VersionId. A secret that
@@ -90,6 +94,9 @@ func storedCurrent(v store.SecretVersion, s store.Current) current {
 		return cur
 	}
 	doc, _, err := secret.ParseDocument([]byte(s.Text))
+	if err != nil {
+		cur.raw = s.Text
+	}
 	switch {
 	case errors.Is(err, secret.ErrNotObject):
 		cur.unreadable = fmt.Errorf("%s: the stored secret is not a JSON object of KEY: value", v)
@@ -129,7 +136,7 @@ func readForWrite(ctx context.Context, inv *invocation, v store.SecretVersion) (
 
 func (c current) readable() error {
 	if c.unreadable != nil {
-		return fmt.Errorf("%w; replace it whole with put --replace", c.unreadable)
+		return fmt.Errorf("%w; repair it with secretenv edit, or replace it whole with put --replace", c.unreadable)
 	}
 	return nil
 }

@@ -91,6 +91,16 @@ func awsError(status int, code string) func(w http.ResponseWriter) {
 	}
 }
 
+// awsErrorMessage is awsError with message as the error's message.
+func awsErrorMessage(status int, code, message string) func(w http.ResponseWriter) {
+	return func(w http.ResponseWriter) {
+		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+		w.Header().Set("X-Amzn-Errortype", code)
+		w.WriteHeader(status)
+		json.NewEncoder(w).Encode(map[string]string{"__type": code, "message": message})
+	}
+}
+
 // raw answers status with body as it is.
 func raw(status int, body string) func(w http.ResponseWriter) {
 	return func(w http.ResponseWriter) {
@@ -144,6 +154,7 @@ var canaryCases = []struct {
 	{"undeclared key, declared by a template of values", templateFile(".env.example", "A="+canary+"\n", `{"A":"`+canary+`","EXTRA":"`+canary+`"}`)},
 	{"template line that is not NAME=value", templateFile(".env.example", "A=1\n"+canary+" x\n", `{"A":"x"}`)},
 	{"template with an open quote", templateFile(".env.example", `A="`+canary+"\n", `{"A":"x"}`)},
+	{"template with every problem listed", templateFile(".env.example", "A=$"+canary+"\n"+canary+" x\nB=${"+canary+"}\nC=ab$"+canary+"\nD=\"\\q"+canary+"\"\n", `{"A":"x"}`)},
 	{"template of truncated JSON", templateFile("t.json", `{"A":"`+canary, `{"A":"x"}`)},
 	{"long template key that is no name", templateFile("t.json", `{"`+longKey+`":"`+canary+`"}`, `{"A":"x"}`)},
 	{"E2BIG one variable", fromFake(func(w http.ResponseWriter) {
@@ -159,6 +170,13 @@ var canaryCases = []struct {
 	{"json-key of malformed JSON", referenceTo(`{"A":"`+canary, "A")},
 	{"reference holding NUL", referenceTo(`{"A":"`+canary+`\u0000"}`, "A")},
 	{"AccessDeniedException", fromFake(awsError(400, "AccessDeniedException"))},
+	// The denial's line names the caller, from STS (moto): the message
+	// is searched for KMS, never shown.
+	{"AccessDeniedException from KMS, with the caller", fromFake(awsErrorMessage(400, "AccessDeniedException", "Access to KMS is not allowed "+canary))},
+	{"AccessDeniedException, STS unreachable", func(t *testing.T) ([]string, []string) {
+		env, args := fromFake(awsError(400, "AccessDeniedException"))(t)
+		return withEnv(env, "AWS_ENDPOINT_URL_STS=http://127.0.0.1:1"), args
+	}},
 	{"ResourceNotFoundException", fromFake(awsError(400, "ResourceNotFoundException"))},
 	{"DecryptionFailure", fromFake(awsError(400, "DecryptionFailure"))},
 	{"InvalidRequestException", fromFake(awsError(400, "InvalidRequestException"))},
@@ -600,6 +618,7 @@ func TestNoCanaryLeaksWrite(t *testing.T) {
 		{"put: dotenv unknown escape", 125, putFrom(old, "dotenv", `A="`+canary+`\q"`+"\n")},
 		{"put: dotenv unclosed quote", 125, putFrom(old, "dotenv", `A='`+canary+"\n")},
 		{"put: dotenv text after quote", 125, putFrom(old, "dotenv", `A='x' `+canary+"\n")},
+		{"put: dotenv, every problem listed", 125, putFrom(old, "dotenv", "A=${"+canary+"}\n"+canary+"\nB=ab$"+canary+"\nC=\""+canary+"$\"\nD='"+canary+"' "+canary+"\n"+strings.Repeat(canary+"\n", 12))},
 		{"put: not UTF-8", 125, putFrom(old, "dotenv", "A='"+canary+"\xff'\n", "--yes")},
 		{"put: NUL", 125, putFrom(old, "json", `{"A":"`+canary+`\u0000"}`, "--yes")},
 		{"put: loader key", 125, putFrom(old, "json", `{"LD_PRELOAD":"`+canary+`"}`, "--yes")},
@@ -663,6 +682,9 @@ func TestNoCanaryLeaksWrite(t *testing.T) {
 		{"edit: no terminal, no --yes", 125, editWith(old, `printf '{"A": "%s2", "C": "%s3"}' "$CANARY" "$CANARY" > "$1"`)},
 		{"edit: editor fails", 1, editWith(old, `printf '{"A": "%s2"}' "$CANARY" > "$1"; exit 3`, "--yes")},
 		{"edit: stored secret not JSON", 125, editWith(`{"A":"`+canary, `exit 0`, "--yes")},
+		{"edit: stored secret not JSON, still broken", 125, editWith(`{"A":"`+canary+`"`+"\n"+`"B":1}`, `printf '{"A": "%s",\n"B": }' "$CANARY" > "$1"`, "--yes")},
+		{"edit: stored secret not JSON, repaired", 0, editWith(`{"A":"`+canary+`"`+"\n"+`"B":1}`, `printf '{"A": "%s",\n"B": 1}' "$CANARY" > "$1"`, "--yes")},
+		{"put: PutSecretValue denied, with the caller", 125, writeFakeWith(true, awsErrorMessage(400, "AccessDeniedException", "KMS "+canary))},
 		{"edit: written", 0, editWith(old, `printf '{"A": "%s2", "C": "%s3"}' "$CANARY" "$CANARY" > "$1"`, "--yes")},
 		{"edit: created", 0, editWith("", `printf '{"A": "%s2"}' "$CANARY" > "$1"`, "--yes")},
 		{"edit: no changes", 0, editWith(old, `exit 0`, "--yes")},
@@ -692,7 +714,13 @@ func TestNoCanaryLeaksWrite(t *testing.T) {
 						}
 					}
 					if !verbose && tc.code != 0 {
-						checkOneLine(t, res.Stderr)
+						stderr := res.Stderr
+						if strings.HasPrefix(tc.name, "edit: stored secret not JSON") {
+							// Its first line, before the editor,
+							// says what is wrong with the stored text.
+							_, stderr, _ = strings.Cut(stderr, "\n")
+						}
+						checkOneLine(t, stderr)
 					}
 					if verbose && strings.Contains(out, "SDK ") {
 						t.Errorf("the SDK logged:\n%s", out)
@@ -794,6 +822,66 @@ func TestNoCanaryInWatchLogs(t *testing.T) {
 			}
 			if strings.Contains(out, "SDK ") {
 				t.Errorf("the SDK logged:\n%s", out)
+			}
+		})
+	}
+}
+
+// TestNoCanaryInTemplate runs the template writer on secrets and files
+// with the canary in every value, and in keys that are no names: its
+// output, on success and on failure, never holds it.
+func TestNoCanaryInTemplate(t *testing.T) {
+	t.Parallel()
+	pem := "-----BEGIN PRIVATE KEY-----\n" + canary + "\n-----END PRIVATE KEY-----"
+	pemJSON, _ := json.Marshal(map[string]string{"KEY": pem, "A": canary})
+	fromSecret := func(text string) func(t *testing.T) ([]string, string, []string) {
+		return func(t *testing.T) ([]string, string, []string) {
+			name := secretName(t, "app")
+			createSecret(t, "us-east-1", name, text)
+			return baseEnv(t), "", []string{"template", name}
+		}
+	}
+	fromStdin := func(file, text string) func(t *testing.T) ([]string, string, []string) {
+		return func(t *testing.T) ([]string, string, []string) {
+			if file == "-" {
+				return baseEnv(t), text, []string{"template", "--from", "-"}
+			}
+			path := filepath.Join(t.TempDir(), file)
+			writeFile(t, path, text)
+			return baseEnv(t), "", []string{"template", "--from", path}
+		}
+	}
+	cases := []writeCase{
+		{"a secret with a multi-line value", 0, fromSecret(string(pemJSON))},
+		{"a .env with a multi-line value", 0, fromStdin("-", "KEY=\""+pem+"\"\nA='"+canary+"' # optional\n")},
+		{"a .json file", 0, fromStdin("t.json", string(pemJSON))},
+		{"a value as a key in a secret", 125, fromSecret(`{"A":"1","` + canary + `":"x"}`)},
+		{"a value as a key in a file", 125, fromStdin("t.json", `{"`+canary+`":""}`)},
+		{"a secret that is not JSON", 125, fromSecret(`{"A":"` + canary)},
+		{"a .env with every problem", 125, fromStdin("-", "A=$"+canary+"\n"+canary+"\nB=\""+canary)},
+		{"a secret denied", 125, func(t *testing.T) ([]string, string, []string) {
+			fake := startFakeSM(t, func(w http.ResponseWriter, _ getSecretValueRequest, _ int64) {
+				awsErrorMessage(400, "AccessDeniedException", canary)(w)
+			})
+			return fake.env(t), "", []string{"template", "app", "--timeout", "5s"}
+		}},
+	}
+	forms := append(canaryForms(), "cAnArY", "PRIVATE KEY")
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			env, stdin, args := tc.setup(t)
+			res := runSecretenv(t, env, stdin, args...)
+			if res.Code != tc.code {
+				t.Errorf("exit %d, want %d; stderr %q", res.Code, tc.code, res.Stderr)
+			}
+			for _, f := range forms {
+				if strings.Contains(res.Stdout+res.Stderr, f) {
+					t.Errorf("output holds the canary as %q:\n%s%s", f, res.Stdout, res.Stderr)
+				}
+			}
+			if tc.code != 0 {
+				checkOneLine(t, res.Stderr)
 			}
 		})
 	}

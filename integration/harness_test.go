@@ -147,6 +147,9 @@ func baseEnv(t testing.TB) []string {
 		"PATH=" + os.Getenv("PATH"),
 		"HOME=" + home,
 		"AWS_ENDPOINT_URL_SECRETS_MANAGER=" + motoURL,
+		// STS is asked after an access denial, for the caller's ARN:
+		// moto answers it, so no test reaches AWS.
+		"AWS_ENDPOINT_URL_STS=" + motoURL,
 		"AWS_ACCESS_KEY_ID=testing",
 		"AWS_SECRET_ACCESS_KEY=testing",
 		"AWS_REGION=us-east-1",

@@ -154,7 +154,7 @@ func TestPut(t *testing.T) {
 		{name: "a key both set on stdin and deleted", initial: `{"A":"1"}`, stdin: "A=2\n",
 			args: []string{"--from", "-", "--delete-key", "A", "--yes"}, code: 125, stderr: "A is both in stdin and given to --delete-key", want: `{"A":"1"}`},
 		{name: "stored secret not an object", initial: `["x"]`, files: map[string]string{"f.env": "A=1\n"},
-			args: []string{"--from", "f.env", "--yes"}, code: 125, stderr: "the stored secret is not a JSON object of KEY: value; replace it whole with put --replace", want: `["x"]`},
+			args: []string{"--from", "f.env", "--yes"}, code: 125, stderr: "the stored secret is not a JSON object of KEY: value; repair it with secretenv edit, or replace it whole with put --replace", want: `["x"]`},
 		{name: "replace over a stored secret that is not an object", initial: `["x"]`, files: map[string]string{"f.env": "A=1\n"},
 			args: []string{"--from", "f.env", "--replace", "--yes"}, stdout: []string{"replaced: the stored secret, which is not a JSON object\n", "added:   A\n", "wrote 2 changes"}, want: `{"A":"1"}`, newVer: true},
 		{name: "replace with {} over a stored secret that is not an object", initial: `["x"]`, stdin: "{}",

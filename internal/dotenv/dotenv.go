@@ -120,7 +120,46 @@ func DisplayName(path string) string {
 // $, so such a value is refused rather than read differently from how
 // Compose reads it; write $$ or use single quotes.
 func Parse(text []byte) (map[string]string, error) {
+	vars, _, err := parse(text)
+	return vars, err
+}
+
+// Optional returns the names of text's lines that end in the comment
+// "# optional" (OptionalMark) after a value, quoted or not, or whose value is
+// that text (NAME= # optional): keys a template declares without requiring
+// them. Compose and other dotenv readers skip the comment, so a template
+// so marked stays a valid .env.
+func Optional(text []byte) (map[string]bool, error) {
+	_, optional, err := parse(text)
+	return optional, err
+}
+
+// OptionalMark is the comment that marks a template's key as optional.
+const OptionalMark = "# optional"
+
+// maxProblems bounds the problems one error lists; the rest are counted.
+const maxProblems = 10
+
+// Problems is every problem of one file, each with its line, so that a
+// file is fixed in one run rather than one line per run.
+type Problems []string
+
+func (p Problems) Error() string {
+	if len(p) == 1 {
+		return p[0]
+	}
+	shown := p[:min(len(p), maxProblems)]
+	text := fmt.Sprintf("%d problems: %s", len(p), strings.Join(shown, "; "))
+	if len(p) > len(shown) {
+		text += fmt.Sprintf("; and %d more", len(p)-len(shown))
+	}
+	return text
+}
+
+func parse(text []byte) (map[string]string, map[string]bool, error) {
 	vars := map[string]string{}
+	optional := map[string]bool{}
+	var problems Problems
 	s := string(text)
 	for line := 1; s != ""; {
 		cur, rest, _ := strings.Cut(s, "\n")
@@ -138,21 +177,39 @@ func Parse(text []byte) (map[string]string, error) {
 		name, after, ok := strings.Cut(t, "=")
 		name = strings.TrimRightFunc(name, composeBlank)
 		if !ok || !keys.Valid(name) {
-			return nil, fmt.Errorf("line %d: expected NAME=value with NAME a variable name", line)
+			problems = append(problems, fmt.Sprintf("line %d: expected NAME=value with NAME a variable name", line))
+			s, line = rest, line+1
+			continue
 		}
 		// A quoted value may run on past this line, so it is read from s.
-		value, tail, err := dotenvValue(strings.TrimLeftFunc(s[len(cur)-len(after):], composeBlank))
+		value, comment, tail, err := dotenvValue(strings.TrimLeftFunc(s[len(cur)-len(after):], composeBlank))
+		if errors.As(err, new(unclosedError)) {
+			// The rest of the file is inside the quotes: no later line
+			// can be read as its own.
+			problems = append(problems, fmt.Sprintf("line %d: %s: %v", line, name, err))
+			break
+		}
 		if err != nil {
-			return nil, fmt.Errorf("line %d: %s: %w", line, name, err)
+			problems = append(problems, fmt.Sprintf("line %d: %s: %v", line, name, err))
+		} else if _, dup := vars[name]; dup {
+			problems = append(problems, fmt.Sprintf("line %d: %s is set twice", line, name))
+		} else {
+			vars[name] = value
+			// NAME= # optional is read by Compose as the value
+			// "# optional" (a comment needs a value before it), and
+			// is the way people write it: a template's values are
+			// not used, so both forms mark the key.
+			if strings.TrimSpace(comment) == OptionalMark || value == OptionalMark {
+				optional[name] = true
+			}
 		}
-		if _, dup := vars[name]; dup {
-			return nil, fmt.Errorf("line %d: %s is set twice", line, name)
-		}
-		vars[name] = value
 		line += strings.Count(s[:len(s)-len(tail)], "\n")
 		s = tail
 	}
-	return vars, nil
+	if len(problems) > 0 {
+		return nil, nil, problems
+	}
+	return vars, optional, nil
 }
 
 // composeBlank is the set of blanks Compose skips after "export", around the
@@ -167,29 +224,38 @@ func composeBlank(r rune) bool {
 	return false
 }
 
-// dotenvValue reads one value at the start of s and returns it with the text
-// after its line.
-func dotenvValue(s string) (value, tail string, err error) {
+// dotenvValue reads one value at the start of s and returns it with the
+// comment that ends its line ("" or "# ...") and the text after its line.
+func dotenvValue(s string) (value, comment, tail string, err error) {
 	if s != "" && (s[0] == '\'' || s[0] == '"') {
 		value, after, err := dotenvQuoted(s[1:], s[0])
-		if err != nil {
-			return "", "", err
-		}
 		rest, tail, _ := strings.Cut(after, "\n")
-		if t := strings.TrimLeftFunc(rest, unicode.IsSpace); t != "" && t[0] != '#' {
-			return "", "", errors.New("text after the closing quote")
+		if err != nil {
+			return "", "", tail, err
 		}
-		return value, tail, nil
+		t := strings.TrimLeftFunc(rest, unicode.IsSpace)
+		if t != "" && t[0] != '#' {
+			return "", "", tail, errors.New("text after the closing quote")
+		}
+		return value, t, tail, nil
 	}
 	cur, tail, _ := strings.Cut(s, "\n")
 	// Only " #" starts a comment: Compose keeps "a\t#x" whole.
-	cur, _, _ = strings.Cut(cur, " #")
-	value, err = dotenvDollars(strings.TrimRightFunc(cur, unicode.IsSpace))
-	if err != nil {
-		return "", "", errors.New("a $ would be interpolated by Compose; write $$ or use single quotes")
+	cur, comment, hasComment := strings.Cut(cur, " #")
+	if hasComment {
+		comment = "#" + comment
 	}
-	return value, tail, nil
+	value, err = dotenvDollars(strings.TrimRightFunc(cur, unicode.IsSpace), "a $")
+	if err != nil {
+		return "", "", tail, err
+	}
+	return value, comment, tail, nil
 }
+
+// unclosedError is a quoted value without its closing quote.
+type unclosedError struct{ quote byte }
+
+func (e unclosedError) Error() string { return fmt.Sprintf("no closing %c", e.quote) }
 
 // dotenvQuoted reads a quoted value up to its closing quote and returns the
 // value and the text after the quote. As in Compose, a backslash and the
@@ -215,7 +281,7 @@ func dotenvQuoted(s string, quote byte) (value, rest string, err error) {
 			b.WriteByte(c)
 		}
 	}
-	return "", "", fmt.Errorf("no closing %c", quote)
+	return "", "", unclosedError{quote}
 }
 
 // dotenvEscapes reads the escapes and dollars of a double-quoted value whose
@@ -247,21 +313,50 @@ func dotenvEscapes(s string) (string, error) {
 			return "", errors.New("unknown escape inside double quotes (a backslash before a character that is not \\ \" n r t); write \\\\ for a backslash")
 		}
 	}
-	value, err := dotenvDollars(b.String())
+	value, err := dotenvDollars(b.String(), "a $ inside double quotes")
 	if err != nil {
-		return "", errors.New("a $ inside double quotes would be interpolated by Compose; write $$ or use single quotes")
+		return "", err
 	}
 	return value, nil
 }
 
 // dotenvDollars applies Compose's interpolation to text that may only hold
 // $$ (a dollar); any other $ is an error, as Compose would interpolate it.
-func dotenvDollars(s string) (string, error) {
-	if strings.Contains(strings.ReplaceAll(s, "$$", ""), "$") {
-		return "", errors.New("a lone $")
+// A reference to a variable ($NAME, ${NAME}, ${NAME:-default}) gets its own
+// error, whose fix is not $$ but the value itself. The error does not name
+// the variable: "ab$cdef" may be a password, and the "name" part of it.
+//
+// secretenv does not expand such a reference itself, not even from an
+// earlier key of the same file: Compose looks the name up in the
+// environment of `docker compose` first and in the file only after, so
+// the value Compose would use depends on who runs it, and reading the local
+// environment would copy a laptop's variables into a shared secret.
+func dotenvDollars(s, what string) (string, error) {
+	rest := strings.ReplaceAll(s, "$$", "")
+	i := strings.IndexByte(rest, '$')
+	if i < 0 {
+		return strings.ReplaceAll(s, "$$", "$"), nil
 	}
-	return strings.ReplaceAll(s, "$$", "$"), nil
+	if isReference(rest[i+1:]) {
+		return "", errReference
+	}
+	return "", errors.New(what + " would be interpolated by Compose; write $$ or use single quotes")
 }
+
+// isReference reports whether the text after a $ refers to a variable:
+// NAME, or {NAME followed by } or an operator (:- - :? ? :+ +).
+func isReference(s string) bool {
+	braced := strings.HasPrefix(s, "{")
+	s = strings.TrimPrefix(s, "{")
+	n := 0
+	for n < len(s) && (s[n] == '_' || s[n] >= 'A' && s[n] <= 'Z' || s[n] >= 'a' && s[n] <= 'z' || n > 0 && s[n] >= '0' && s[n] <= '9') {
+		n++
+	}
+	return n > 0 && (!braced || n < len(s) && strings.IndexByte("}:-?+", s[n]) >= 0)
+}
+
+// errReference is a $ that refers to another variable.
+var errReference = errors.New("refers to another variable (${NAME} or $NAME), which Compose would substitute from the environment at docker compose time and secretenv does not expand; write the value itself, or $${NAME} for a literal")
 
 // Line writes one line of a Compose .env or env_file file. Compose
 // takes single-quoted values literally apart from \' (an escaped quote), so

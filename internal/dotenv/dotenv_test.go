@@ -69,8 +69,18 @@ func TestParseDotenvErrors(t *testing.T) {
 		{"unclosed single", "A='" + canary, "line 1: A: no closing '"},
 		{"unclosed double", "A=\"" + canary + "\nB=1\n", `line 1: A: no closing "`},
 		{"text after quote", "A='x'" + canary, "line 1: A: text after the closing quote"},
-		{"$ in double quotes", "A=\"" + canary + "$HOME\"", "line 1: A: a $ inside double quotes would be interpolated"},
-		{"$ unquoted", "A=" + canary + "$HOME", "line 1: A: a $ would be interpolated"},
+		{"$ in double quotes", "A=\"" + canary + "$ 1\"", "line 1: A: a $ inside double quotes would be interpolated"},
+		{"$ unquoted", "A=" + canary + "$", "line 1: A: a $ would be interpolated"},
+		{"a reference", "A=" + canary + "${REDIS_URL}", "line 1: A: refers to another variable (${NAME} or $NAME), which Compose would substitute from the environment at docker compose time and secretenv does not expand; write the value itself, or $${NAME} for a literal"},
+		{"a reference with a default", "A=\"${REDIS_URL:-x}" + canary + "\"", "refers to another variable"},
+		{"a bare reference", "A=" + canary + "$HOME", "refers to another variable"},
+		{"a $ before letters in a password, not echoed", "A=ab$" + canary, "line 1: A: refers to another variable (${NAME} or $NAME)"},
+		{"an earlier key is not expanded", "B=x\nA=${B}" + canary, "line 2: A: refers to another variable"},
+		{"every problem at once", "A=$X\n" + canary + "\nB=${Y}\nA=1\nA=2\n", "4 problems: line 1: A: refers to another variable (${NAME} or $NAME), " +
+			"which Compose would substitute from the environment at docker compose time and secretenv does not expand; write the value itself, or $${NAME} for a literal; " +
+			"line 2: expected NAME=value with NAME a variable name; line 3: B: refers to another variable (${NAME} or $NAME), which Compose would substitute from the environment at docker compose time and secretenv does not expand; write the value itself, or $${NAME} for a literal; line 5: A is set twice"},
+		{"at most ten problems listed", strings.Repeat(canary+"\n", 13), "13 problems: line 1: expected NAME=value with NAME a variable name; line 2: expected NAME=value with NAME a variable name; line 3"},
+		{"the count of those not listed", strings.Repeat(canary+"\n", 13), "line 10: expected NAME=value with NAME a variable name; and 3 more"},
 		{"unknown escape", `A="\q` + canary + `"`, `line 1: A: unknown escape \q`},
 		// A byte of the value that is not printable ASCII is not echoed:
 		// raw, an ESC acts on the terminal and half of é is not UTF-8.
@@ -196,4 +206,36 @@ func writeTestFile(t *testing.T, dir, name, text string) string {
 		t.Fatal(err)
 	}
 	return path
+}
+
+func TestOptional(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, in string
+		want     []string
+	}{
+		{"none", "A=\nB=x\n", nil},
+		{"unquoted empty", "A= # optional\nB=\n", []string{"A"}},
+		{"quoted", "A='' # optional\nB=\"x\"   # optional\n", []string{"A", "B"}},
+		{"another comment", "A= # required by the worker\n", nil},
+		{"after a tab, the value form", "A=\t# optional\n", []string{"A"}},
+		{"a comment line before", "# optional\nA=\n", nil},
+		{"a placeholder and the mark", "A=changeme # optional\n", []string{"A"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := Optional([]byte(tc.in))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var names []string
+			for k := range got {
+				names = append(names, k)
+			}
+			slices.Sort(names)
+			if !slices.Equal(names, tc.want) {
+				t.Errorf("Optional(%q) = %v, want %v", tc.in, names, tc.want)
+			}
+		})
+	}
 }

@@ -39,6 +39,10 @@ type awsRequest struct {
 	// concern the subject alone and no retry can change them.
 	codes     func(code string) string
 	permanent bool
+	// kmsDenied is the KMS permission the call needs on the key, named
+	// alone when the denial came from KMS (deniedByKMS); "" for a call
+	// that uses no key.
+	kmsDenied string
 
 	// unanswered is the last resort: no code, no response, no network error.
 	unanswered string
@@ -56,7 +60,11 @@ func (r awsRequest) describe(ctx context.Context, err error) error {
 		return r.deadline(code, err)
 	}
 	if code != "" {
-		if text := r.codes(code); text != "" {
+		text := r.codes(code)
+		if r.kmsDenied != "" && deniedByKMS(err) {
+			text = fmt.Sprintf("access denied by KMS (%s); the role needs %s on its KMS key", code, r.kmsDenied)
+		}
+		if text != "" {
 			err := fmt.Errorf("%s: %s", r.subject, text)
 			if r.permanent {
 				return &permanentError{err}

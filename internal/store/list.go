@@ -42,7 +42,7 @@ func (s *SecretStore) List(ctx context.Context, prefix string) ([]ListedSecret, 
 	secrets, err := listSecrets(ctx, s.client(region), prefix)
 	s.log.Debug("listed secrets", "region", region, "prefix", prefix, "count", len(secrets), "duration", time.Since(start).Round(time.Millisecond), "ok", err == nil)
 	if err != nil {
-		return nil, describeListError(ctx, region, s.timeout, err)
+		return nil, withIdentity(ctx, s.who, s.cfg, err, describeListError(ctx, region, s.timeout, err))
 	}
 	return secrets, nil
 }

@@ -30,7 +30,7 @@ func (s *SecretStore) StageVersions(ctx context.Context, v SecretVersion, stages
 	took := time.Since(start).Round(time.Millisecond)
 	if err != nil {
 		s.log.Debug("polled secret", "secret", v.ID, "region", region, "endpoint", tr.endpoint, "duration", took, "attempts", tr.attempts, "outcome", "failed")
-		return nil, describePollError(ctx, v, region, s.timeout, tr, withLastError(ctx, err, tr))
+		return nil, withIdentity(ctx, s.who, s.cfg, err, describePollError(ctx, v, region, s.timeout, tr, withLastError(ctx, err, tr)))
 	}
 	versions := make(map[string]string, len(stages))
 	for _, stage := range stages {
@@ -46,6 +46,7 @@ func (s *SecretStore) StageVersions(ctx context.Context, v SecretVersion, stages
 func describePollError(ctx context.Context, v SecretVersion, region string, timeout time.Duration, tr requestTrace, err error) error {
 	r := getSecretValueRequest(v, region, timeout, &tr)
 	r.op = "DescribeSecret"
+	r.kmsDenied = "" // DescribeSecret decrypts nothing
 	secretCodes := r.codes
 	r.codes = func(code string) string {
 		if code == "AccessDeniedException" {

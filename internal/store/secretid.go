@@ -14,7 +14,9 @@ import (
 //	arn:PARTITION:secretsmanager:REGION:ACCOUNT:secret:NAME[:JSON-KEY[:VERSION-STAGE[:VERSION-ID]]]
 //
 // Secret names cannot contain ':' (Secrets Manager allows letters, digits and
-// /_+=.@-), so the fields split unambiguously.
+// /_+=.@-), so the fields split unambiguously, and the same three fields are
+// accepted after a name: myapp/staging::AWSPREVIOUS: is the previous version
+// of myapp/staging, where a lookup of the whole text could only fail.
 
 // maxSecretIDLen is the API's limit on SecretId (GetSecretValue: 1-2048).
 const MaxSecretIDLen = 2048
@@ -66,7 +68,7 @@ func ParseSecretID(s string) (SecretVersion, string, error) {
 		return SecretVersion{}, "", err
 	}
 	if !strings.HasPrefix(s, "arn:") {
-		return SecretVersion{ID: s}, "", nil
+		return parseNameFields(s)
 	}
 	f := strings.Split(s, ":")
 	switch {
@@ -84,6 +86,20 @@ func ParseSecretID(s string) (SecretVersion, string, error) {
 	f = append(f, "", "", "")
 	v := SecretVersion{ID: strings.Join(f[:7], ":"), Region: f[3], Stage: f[8], VersionID: f[9]}
 	return v, f[7], nil
+}
+
+// parseNameFields reads NAME[:JSON-KEY[:VERSION-STAGE[:VERSION-ID]]], the
+// ARN's fields after a name.
+func parseNameFields(s string) (SecretVersion, string, error) {
+	f := strings.Split(s, ":")
+	switch {
+	case len(f) > 4:
+		return SecretVersion{}, "", fmt.Errorf("malformed secret id %q; expected NAME[:JSON-KEY:VERSION-STAGE:VERSION-ID] (a secret name holds no ':')", s)
+	case f[0] == "":
+		return SecretVersion{}, "", fmt.Errorf("malformed secret id %q: the name before the first ':' is empty", s)
+	}
+	f = append(f, "", "", "")
+	return SecretVersion{ID: f[0], Stage: f[2], VersionID: f[3]}, f[1], nil
 }
 
 // checkIDText refuses, for any id (a secret, a parameter ARN, an ssm: path),

@@ -32,7 +32,12 @@ func TestParseSecretID(t *testing.T) {
 		{"version id only", testARN + ":::EXAMPLE1-90ab-cdef-fedc-ba987EXAMPLE", SecretVersion{ID: testARN, Region: "us-east-1", VersionID: "EXAMPLE1-90ab-cdef-fedc-ba987EXAMPLE"}, ""},
 		{"every field", testARN + ":k:AWSCURRENT:v1", SecretVersion{ID: testARN, Region: "us-east-1", Stage: "AWSCURRENT", VersionID: "v1"}, "k"},
 		{"longest allowed", strings.Repeat("n", MaxSecretIDLen), SecretVersion{ID: strings.Repeat("n", MaxSecretIDLen)}, ""},
-		{"ARN-like name without the arn: prefix", "aws:secretsmanager:x", SecretVersion{ID: "aws:secretsmanager:x"}, ""},
+		// A name holds no ':', so what follows one is the ARN's fields.
+		{"ARN-like name without the arn: prefix", "aws:secretsmanager:x", SecretVersion{ID: "aws", Stage: "x"}, "secretsmanager"},
+		{"name with a stage", "myapp/staging::AWSPREVIOUS:", SecretVersion{ID: "myapp/staging", Stage: "AWSPREVIOUS"}, ""},
+		{"name with a stage, no trailing colon", "myapp/staging::AWSPREVIOUS", SecretVersion{ID: "myapp/staging", Stage: "AWSPREVIOUS"}, ""},
+		{"name with a version id", "myapp/staging:::v1", SecretVersion{ID: "myapp/staging", VersionID: "v1"}, ""},
+		{"name with a json-key", "myapp/staging:password", SecretVersion{ID: "myapp/staging"}, "password"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -55,6 +60,8 @@ func TestParseSecretIDErrors(t *testing.T) {
 		want string
 	}{
 		{"empty", "", "empty secret id"},
+		{"name with too many fields", "app:k:s:v:x", "expected NAME[:JSON-KEY:VERSION-STAGE:VERSION-ID]"},
+		{"empty name before fields", "::AWSPREVIOUS:", "the name before the first ':' is empty"},
 		{"too long", strings.Repeat("n", MaxSecretIDLen+1), "secret id is 2049 bytes; the limit is 2048"},
 		{"space", "my app", "contains a space or control character"},
 		{"newline", "app\n", "contains a space or control character"},

@@ -49,6 +49,8 @@ type SecretStore struct {
 
 	mu      sync.Mutex
 	clients map[string]*secretsmanager.Client
+
+	who *identityCache // the caller's ARN, asked only after a denial
 }
 
 // newSecretStore loads the SDK's own configuration (credential chain,
@@ -78,7 +80,7 @@ func newSecretStore(ctx context.Context, region string, timeout time.Duration, l
 	if cfg.Credentials != nil && log.Enabled(ctx, slog.LevelDebug) {
 		cfg.Credentials = &credentialLogger{CredentialsProvider: cfg.Credentials, log: log}
 	}
-	return &SecretStore{cfg: cfg, log: log, timeout: timeout, clients: make(map[string]*secretsmanager.Client)}, nil
+	return &SecretStore{cfg: cfg, log: log, timeout: timeout, clients: make(map[string]*secretsmanager.Client), who: new(identityCache)}, nil
 }
 
 // newRetryer retries throttling, 5xx and connection errors until the
@@ -322,7 +324,7 @@ func (s *SecretStore) fetch(ctx context.Context, v SecretVersion) (string, error
 		if cancelled(ctx) {
 			return "", context.Cause(ctx) // by a signal or by another secret's failure
 		}
-		return "", describeFetchError(ctx, v, region, s.timeout, tr, withLastError(ctx, err, tr))
+		return "", withIdentity(ctx, s.who, s.cfg, err, describeFetchError(ctx, v, region, s.timeout, tr, withLastError(ctx, err, tr)))
 	}
 	if out.SecretString == nil && out.SecretBinary == nil {
 		// Not binary either: an answer without a value (a version
@@ -358,6 +360,7 @@ func getSecretValueRequest(v SecretVersion, region string, timeout time.Duration
 		codes: func(code string) string {
 			return describeSecretCode(code, "secretsmanager:GetSecretValue", region, versioned)
 		},
+		kmsDenied:  "kms:Decrypt",
 		permanent:  true,
 		unanswered: "the request to Secrets Manager failed without an answer; run with --verbose to see the endpoint and attempts",
 	}

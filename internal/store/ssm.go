@@ -31,10 +31,12 @@ type ParameterStore struct {
 
 	mu      sync.Mutex
 	clients map[string]*ssm.Client
+
+	who *identityCache // shared with the SecretStore it was made from
 }
 
 func NewParameterStore(s *SecretStore) *ParameterStore {
-	return &ParameterStore{cfg: s.cfg, log: s.log, timeout: s.timeout, clients: make(map[string]*ssm.Client)}
+	return &ParameterStore{cfg: s.cfg, log: s.log, timeout: s.timeout, clients: make(map[string]*ssm.Client), who: s.who}
 }
 
 // CheckSetup validates, before any request, the Parameter Store endpoint
@@ -331,7 +333,7 @@ func (p *ParameterStore) describeError(ctx context.Context, subject, region stri
 		return fmt.Errorf("%w: %w", errCancelled, cause)
 	}
 	err = withLastError(ctx, err, *tr)
-	return awsRequest{
+	return withIdentity(ctx, p.who, p.cfg, err, awsRequest{
 		subject:     subject,
 		service:     "Parameter Store",
 		reach:       "Parameter Store (SSM)",
@@ -353,6 +355,7 @@ func (p *ParameterStore) describeError(ctx context.Context, subject, region stri
 			}
 			return ""
 		},
+		kmsDenied:  "kms:Decrypt",
 		unanswered: fmt.Sprintf("request failed (%T)", errors.Unwrap(err)),
-	}.describe(ctx, err)
+	}.describe(ctx, err))
 }

@@ -63,7 +63,7 @@ func (s *SecretStore) ReadCurrent(ctx context.Context, v SecretVersion) (Current
 			s.log.Debug("describe secret", "secret", v.String(), "region", region, "ok", derr == nil)
 			return Current{Exists: derr == nil, Versionless: derr == nil}, nil
 		}
-		return Current{}, describeFetchError(ctx, v, region, s.timeout, tr, withLastError(ctx, err, tr))
+		return Current{}, withIdentity(ctx, s.who, s.cfg, err, describeFetchError(ctx, v, region, s.timeout, tr, withLastError(ctx, err, tr)))
 	}
 	cur := Current{Exists: true, VersionID: aws.ToString(out.VersionId)}
 	switch {
@@ -336,7 +336,7 @@ func describeWriteError(ctx context.Context, s *SecretStore, v SecretVersion, re
 		code = ""
 	}
 	if text := describeWriteCode(code, op); text != "" {
-		return fmt.Errorf("%s: %s", v, text)
+		return withIdentity(ctx, s.who, s.cfg, err, fmt.Errorf("%s: %s", v, text))
 	}
 	if late(ctx) && tr.attempts > 0 {
 		// A request sent may have been carried out: a second run would then
