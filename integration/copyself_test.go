@@ -15,21 +15,7 @@ import (
 // image that sets nothing.
 func runBare(t *testing.T, path string, args ...string) result {
 	t.Helper()
-	cmd := exec.Command(path, args...)
-	cmd.Env = []string{}
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
-	res := result{Stdout: stdout.String(), Stderr: stderr.String()}
-	var ee *exec.ExitError
-	switch {
-	case err == nil:
-	case errors.As(err, &ee):
-		res.Code = ee.ExitCode()
-	default:
-		t.Fatalf("running %s %q: %v", path, args, err)
-	}
-	return res
+	return runProgram(t, "", []string{}, strings.NewReader(""), append([]string{path}, args...)...)
 }
 
 // TestCopySelf proves what a Kubernetes init container relies on: with no

@@ -1,15 +1,10 @@
 package integration
 
 import (
-	"bytes"
-	"context"
-	"errors"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 )
 
 // TestDiff drives diff against moto: secret with secret, secret with a
@@ -122,23 +117,7 @@ func TestDiff(t *testing.T) {
 // file names are looked up.
 func runIn(t *testing.T, dir string, env []string, args ...string) result {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, args...)
-	cmd.Env, cmd.Dir = env, dir
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
-	res := result{Stdout: stdout.String(), Stderr: stderr.String()}
-	var ee *exec.ExitError
-	switch {
-	case err == nil:
-	case errors.As(err, &ee):
-		res.Code = ee.ExitCode()
-	default:
-		t.Fatalf("running secretenv %q: %v", args, err)
-	}
-	return res
+	return runProgram(t, dir, env, strings.NewReader(""), append([]string{bin}, args...)...)
 }
 
 // TestDiffFileNamedLikeSecret: a file in the checkout named like the

@@ -1,15 +1,12 @@
 package integration
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"testing"
-	"time"
 )
 
 // familyKeys names members of every family the deny list refuses whole
@@ -133,25 +130,7 @@ func gitInit(t *testing.T, repo string, env []string) {
 // only stops a hung program; nothing is asserted on time.
 func runTool(t *testing.T, dir string, env []string, args ...string) result {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, args[0], args[1:]...)
-	cmd.Dir, cmd.Env = dir, env
-	cmd.WaitDelay = time.Second
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
-	res := result{Stdout: stdout.String(), Stderr: stderr.String()}
-	var ee *exec.ExitError
-	switch {
-	case ctx.Err() != nil:
-		t.Fatalf("%q did not finish within 60s", args)
-	case errors.As(err, &ee):
-		res.Code = ee.ExitCode()
-	case err != nil:
-		t.Fatalf("running %q: %v", args, err)
-	}
-	return res
+	return runProgram(t, dir, env, nil, args...)
 }
 
 // runSecretenvIn is runSecretenv in dir, so git and make find the

@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -185,25 +186,32 @@ func withEnv(base []string, extra ...string) []string {
 // and exit status. It fails the test if the run outlives 60s.
 func runSecretenv(t testing.TB, env []string, stdin string, args ...string) result {
 	t.Helper()
+	return runProgram(t, "", env, strings.NewReader(stdin), append([]string{bin}, args...)...)
+}
+
+// runProgram runs args in dir ("" for the test's own) with env (nil: this
+// process's) and stdin (nil: /dev/null), and returns what it printed and its
+// exit status. It fails the test if the program cannot start or outlives
+// 60s: a bound on a hung program, not a timing.
+func runProgram(t testing.TB, dir string, env []string, stdin io.Reader, args ...string) result {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, args...)
-	cmd.Env = env
-	cmd.Stdin = strings.NewReader(stdin)
+	cmd := exec.CommandContext(ctx, args[0], args[1:]...)
+	cmd.Dir, cmd.Env, cmd.Stdin = dir, env, stdin
+	cmd.WaitDelay = time.Second
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()
 	res := result{Stdout: stdout.String(), Stderr: stderr.String()}
 	var ee *exec.ExitError
 	switch {
-	case err == nil:
+	case ctx.Err() != nil:
+		t.Fatalf("%q did not finish within 60s", args)
 	case errors.As(err, &ee):
 		res.Code = ee.ExitCode()
-	default:
-		t.Fatalf("running secretenv %q: %v", args, err)
-	}
-	if ctx.Err() != nil {
-		t.Fatalf("secretenv %q did not finish within 60s", args)
+	case err != nil:
+		t.Fatalf("running %q: %v", args, err)
 	}
 	return res
 }
