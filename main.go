@@ -13,13 +13,18 @@ import (
 	"os"
 	"runtime/debug"
 
+	"github.com/secretenv/secretenv/internal/supervise"
 	"github.com/secretenv/secretenv/internal/termsafe"
 )
 
 func main() {
 	tuneGC()
 	err := run(context.Background(), commandLine(os.Args, os.Environ()), os.Environ(), os.Stdin, os.Stdout, os.Stderr)
-	os.Exit(report(err, os.Stderr))
+	code := report(err, os.Stderr)
+	// Nothing secretenv started may outlive it: a credential_process that
+	// hangs past the deadline, or what the command left under --watch.
+	supervise.EndDescendants()
+	os.Exit(code)
 }
 
 // gcLimit is the heap size at which the garbage collector runs after all: far
