@@ -17,7 +17,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials/ec2rolecreds"
-	"github.com/aws/aws-sdk-go-v2/credentials/processcreds"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/smithy-go/logging"
 	"github.com/aws/smithy-go/middleware"
@@ -60,15 +59,6 @@ func newSecretStore(ctx context.Context, region string, timeout time.Duration, l
 	opts := []func(*config.LoadOptions) error{
 		config.WithEC2RoleCredentialOptions(func(o *ec2rolecreds.Options) { o.Client = metadata }),
 		config.WithRetryer(newRetryer),
-		// The SDK gives a credential_process program a minute of its own,
-		// whatever the caller's deadline (its credential cache does not
-		// pass the deadline on); past --timeout it is killed instead, so
-		// that a poll under --watch does not leave it running.
-		config.WithProcessCredentialOptions(func(o *processcreds.Options) {
-			if timeout > 0 {
-				o.Timeout = timeout
-			}
-		}),
 		// The SDK can log request and response bodies; secretenv never lets
 		// it log anything.
 		config.WithLogger(logging.Nop{}),
