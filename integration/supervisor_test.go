@@ -222,13 +222,16 @@ func startAsPID1Writers(t *testing.T, env []string, stdout, stderr *syncBuffer, 
 // "stty tostop": the command takes the foreground, and secretenv's restart
 // line is a background write. It used to stop secretenv with SIGTTOU for
 // good, so the change was never applied; now the restart happens, and the
-// command does not inherit SIGTTOU ignored.
+// command does not inherit SIGTTOU ignored. set -m runs secretenv as a job
+// in a group of its own under the shell: without job control its group
+// would be orphaned, and the kernel answers an orphaned group's write with
+// EIO instead of stopping it.
 func TestSupervisorTostop(t *testing.T) {
 	t.Parallel()
 	name := secretName(t, "app")
 	createSecret(t, "us-east-1", name, `{"GREETING":"first-t1"}`)
 	env := withEnv(baseEnv(t), "SECRET_ID="+name, "SECRETENV="+bin)
-	term := startTerminal(t, env, `stty tostop; "$SECRETENV" --watch --watch-interval 1s -- sh -c '`+strings.ReplaceAll(sigIgnLine+app("GREETING")[2], "'", `'\''`)+`'; echo "EXIT=$?"; sleep 600`)
+	term := startTerminal(t, env, `set -m; stty tostop; "$SECRETENV" --watch --watch-interval 1s -- sh -c '`+strings.ReplaceAll(sigIgnLine+app("GREETING")[2], "'", `'\''`)+`'; echo "EXIT=$?"; sleep 600`)
 	term.waitFor("start first-t1")
 	putSecret(t, name, `{"GREETING":"second-t2"}`)
 	screen := term.waitFor("start second-t2")
