@@ -438,15 +438,18 @@ func (p *poller) poll(ctx context.Context) (change *envChange, ok bool) {
 		}
 	}
 	if err != nil {
-		// Once per version and failure: the same bad version would
-		// otherwise be told again at every poll.
+		// A bad version (its content, a refused key) is told once per
+		// version and failure, not at every poll while it stays current;
+		// a failed fetch (throttling, the network) at each poll, as a
+		// failed DescribeSecret is.
+		var fe *store.FetchError
+		fetch := errors.As(err, &fe)
 		line := fmt.Sprintf("new version not used: %v; the command keeps running with the previous values, retrying at the next poll", err)
-		if key := fmt.Sprint(seen) + line; key != p.reported {
+		if key := fmt.Sprint(seen) + line; fetch || key != p.reported {
 			p.logf("%s", line)
 			p.reported = key
 		}
-		var fe *store.FetchError
-		return nil, !errors.As(err, &fe)
+		return nil, !fetch
 	}
 	p.seen, p.reported = seen, ""
 	names := changedNames(p.env, res.Env)
