@@ -14,6 +14,7 @@ import (
 	"runtime/debug"
 
 	"github.com/secretenv/secretenv/internal/sockets"
+	"github.com/secretenv/secretenv/internal/supervise"
 	"github.com/secretenv/secretenv/internal/termsafe"
 )
 
@@ -26,7 +27,11 @@ func main() {
 	}
 	tuneGC()
 	err := run(context.Background(), commandLine(os.Args, os.Environ()), os.Environ(), os.Stdin, os.Stdout, os.Stderr)
-	os.Exit(report(err, os.Stderr))
+	code := report(err, os.Stderr)
+	// Nothing secretenv started may outlive it: a credential_process that
+	// hangs past the deadline, or what the command left under --watch.
+	supervise.EndDescendants()
+	os.Exit(code)
 }
 
 // gcLimit is the heap size at which the garbage collector runs after all: far

@@ -10,6 +10,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
+	"os/signal"
 	"runtime/debug"
 	"slices"
 	"strconv"
@@ -40,7 +41,13 @@ const (
 	defaultWatchInterval = 5 * time.Minute
 	// minWatchInterval keeps a typo (1ms) from hammering the API; 1s lets
 	// tests run fast.
-	minWatchInterval   = time.Second
+	minWatchInterval = time.Second
+	// maxWatchInterval: a watch that looks less than once a day is not
+	// watching (Secrets Manager rotates as often as every 4 hours), and the
+	// bound keeps pollDelay's window (4 intervals) far from time.Duration's
+	// 292 years, past which its arithmetic used to overflow into a burst
+	// of polls or a panic.
+	maxWatchInterval   = 24 * time.Hour
 	defaultStopTimeout = 10 * time.Second // ECS waits 30s before SIGKILL, Kubernetes 30s
 )
 
@@ -114,6 +121,8 @@ func applyWatchEnv(w *watchOptions, set map[string]bool, environ []string) error
 	switch {
 	case w.interval < minWatchInterval:
 		return fmt.Errorf("watch interval %v is below the minimum of %v", w.interval, minWatchInterval)
+	case w.interval > maxWatchInterval:
+		return fmt.Errorf("watch interval %v is above the maximum of 24h; to see a change less often, restart the command on a schedule instead of --watch", w.interval)
 	case w.onChange != "restart" && w.onChange != "exit":
 		return fmt.Errorf("on-change %q is not restart or exit", w.onChange)
 	case w.stopTimeout < 0:
@@ -154,6 +163,7 @@ func runWatch(ctx context.Context, inv *invocation, listeners *sockets.Set) erro
 		p            *poller
 		res          mergeResult
 		stopCatching func()
+		pollNow      = make(chan os.Signal, 1)
 	)
 	err = untilStopped(ctx, func(ctx context.Context) (err error) {
 		p, res, err = startWatch(ctx, inv.opts, inv.environ, inv.args, inv.log, inv.stderr)
@@ -162,6 +172,9 @@ func runWatch(ctx context.Context, inv *invocation, listeners *sockets.Set) erro
 			// signal from then on is the command's, forwarded once it runs;
 			// one before means it never runs.
 			stopCatching = s.CatchSignals()
+			if supervise.PollNowSignal != nil {
+				signal.Notify(pollNow, supervise.PollNowSignal)
+			}
 		}
 		return err
 	})
@@ -176,6 +189,8 @@ func runWatch(ctx context.Context, inv *invocation, listeners *sockets.Set) erro
 	defer cancel()
 	changes := make(chan supervise.Change)
 	p.withoutReaping = s.WithoutReaping
+	p.stderr = s.Stderr()
+	p.now = pollNow
 	go p.run(ctx, changes)
 	status, err := s.Run(launch(inv.args, res.Env, res.Set, res.Files), changes)
 	if err != nil {
@@ -190,6 +205,9 @@ func runWatch(ctx context.Context, inv *invocation, listeners *sockets.Set) erro
 // supervisor is the supervisor's share of the options.
 func (w watchOptions) supervisor() supervise.Options {
 	o := supervise.Options{StopSignal: syscall.Signal(w.stopSignal), StopTimeout: w.stopTimeout}
+	if supervise.PollNowSignal != nil {
+		o.Own = []os.Signal{supervise.PollNowSignal}
+	}
 	if w.onChange == "exit" {
 		o.ExitOnChange = exitSecretsChanged
 	}
@@ -333,6 +351,13 @@ type poller struct {
 	// credential_process program, which the supervisor's reaper must not
 	// collect first (supervise.Supervisor.WithoutReaping).
 	withoutReaping func(func())
+	// now receives supervise.PollNowSignal: an operator asks for a poll
+	// without waiting for the interval, after rotating by hand.
+	now <-chan os.Signal
+	// reported is the versions and the last "new version not used" line,
+	// so that a bad version is told once, not at every poll while it stays
+	// current.
+	reported string
 }
 
 // envChange is a new environment for the command.
@@ -361,6 +386,8 @@ func (p *poller) run(ctx context.Context, changes chan<- supervise.Change) {
 		case <-ctx.Done():
 			return
 		case <-time.After(pollDelay(p.opts.watch.interval, failures)):
+		case <-p.now:
+			p.log.Debug("poll asked for by signal")
 		}
 		var change *envChange
 		var ok bool
@@ -384,13 +411,17 @@ func (p *poller) run(ctx context.Context, changes chan<- supervise.Change) {
 // pollDelay is the wait before the next poll: the interval ±20%, so a fleet
 // that started together drifts apart, and after failures (throttling, the
 // network) a window that doubles up to 4 intervals, so a throttled fleet
-// backs off instead of adding to the load.
+// backs off instead of adding to the load. Divisions come before
+// multiplications, and the window is at most 4 * maxWatchInterval, so no
+// step overflows; the clamp keeps rand.N from being given 0.
 func pollDelay(interval time.Duration, failures int) time.Duration {
+	interval = min(max(interval, minWatchInterval), maxWatchInterval)
 	if failures == 0 {
-		return interval*4/5 + rand.N(interval*2/5)
+		fifth := interval / 5
+		return interval - fifth + rand.N(2*fifth)
 	}
-	window := interval << min(failures, 2)
-	return window/2 + rand.N(window/2)
+	half := interval / 2 << min(failures, 2)
+	return half + rand.N(half)
 }
 
 // poll asks for the versions in use and, if one changed, loads again; it
@@ -425,10 +456,20 @@ func (p *poller) poll(ctx context.Context) (change *envChange, ok bool) {
 		}
 	}
 	if err != nil {
-		p.logf("new version not used: %v; the command keeps running with the previous values, retrying at the next poll", err)
+		// A bad version (its content, a refused key) is told once per
+		// version and failure, not at every poll while it stays current;
+		// a failed fetch (throttling, the network) at each poll, as a
+		// failed DescribeSecret is.
 		var fe *store.FetchError
-		return nil, !errors.As(err, &fe)
+		fetch := errors.As(err, &fe)
+		line := fmt.Sprintf("new version not used: %v; the command keeps running with the previous values, retrying at the next poll", err)
+		if key := fmt.Sprint(seen) + line; fetch || key != p.reported {
+			p.logf("%s", line)
+			p.reported = key
+		}
+		return nil, !fetch
 	}
+	p.reported = ""
 	names := append(changedNames(p.env, res.Env), changedFiles(p.files, res.Files)...)
 	if len(names) == 0 {
 		p.seen = seen

@@ -62,6 +62,8 @@ func TestWatchOptionsErrors(t *testing.T) {
 		want    string
 	}{
 		{"interval below 1s", []string{"--watch", "--watch-interval", "500ms"}, nil, "watch interval 500ms is below the minimum of 1s"},
+		{"interval above 24h", []string{"--watch", "--watch-interval", "2000000h"}, nil, "watch interval 2000000h0m0s is above the maximum of 24h"},
+		{"interval above 24h by twin", []string{"--watch"}, []string{"SECRETENV_WATCH_INTERVAL=25h"}, "watch interval 25h0m0s is above the maximum of 24h"},
 		{"SECRETENV_WATCH not a bool", nil, []string{"SECRETENV_WATCH=yes"}, `SECRETENV_WATCH="yes" is not true or false`},
 		{"SECRETENV_WATCH_INTERVAL without a unit", []string{"--watch"}, []string{"SECRETENV_WATCH_INTERVAL=60"}, `SECRETENV_WATCH_INTERVAL="60" is not a duration`},
 		{"bad --on-change", []string{"--watch", "--on-change", "reload"}, nil, `on-change "reload" is not restart or exit`},
@@ -126,16 +128,21 @@ func TestPollTargets(t *testing.T) {
 
 func TestPollDelay(t *testing.T) {
 	t.Parallel()
-	const interval = 10 * time.Second
 	for _, tc := range []struct {
+		interval time.Duration
 		failures int
 		lo, hi   time.Duration
 	}{
-		{0, 8 * time.Second, 12 * time.Second},
-		{1, 10 * time.Second, 20 * time.Second},
-		{2, 20 * time.Second, 40 * time.Second},
-		{30, 20 * time.Second, 40 * time.Second},
+		{10 * time.Second, 0, 8 * time.Second, 12 * time.Second},
+		{10 * time.Second, 1, 10 * time.Second, 20 * time.Second},
+		{10 * time.Second, 2, 20 * time.Second, 40 * time.Second},
+		{10 * time.Second, 30, 20 * time.Second, 40 * time.Second},
+		// The largest interval: no overflow into a negative delay (a burst
+		// of polls) or a panic in rand.N.
+		{maxWatchInterval, 0, maxWatchInterval * 4 / 5, maxWatchInterval * 6 / 5},
+		{maxWatchInterval, 30, 2 * maxWatchInterval, 4 * maxWatchInterval},
 	} {
+		interval := tc.interval
 		seen := map[time.Duration]bool{}
 		for range 1000 {
 			d := pollDelay(interval, tc.failures)

@@ -78,7 +78,11 @@ func (s *Supervisor) spawnWithSockets(path string, vars []string) (int, error) {
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
 	// As start's: keep the two in step.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Foreground: s.foreground, Ctty: 0}
-	if err := cmd.Start(); err != nil {
+	// As start: not while a line is being written (see lineWriter).
+	s.stderr.mu.Lock()
+	err := cmd.Start()
+	s.stderr.mu.Unlock()
+	if err != nil {
 		return 0, fmt.Errorf("starting %s with its sockets: %w", path, err)
 	}
 	pid := cmd.Process.Pid

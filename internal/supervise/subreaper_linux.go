@@ -26,3 +26,15 @@ func setSubreaper() {
 		unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
 	}
 }
+
+// PollNowSignal is the signal that asks secretenv --watch to poll at once
+// (kill -44 1): signal 44, which glibc names SIGRTMIN+10 (musl, whose
+// SIGRTMIN is 35, names it SIGRTMIN+9, hence the number in the docs). It is
+// taken out of the forwarded ones. Why this one: the signals a server
+// already gives a meaning are out (SIGHUP reload; SIGUSR1/SIGUSR2 log
+// reopening, and gunicorn's and unicorn's binary upgrade; SIGWINCH, which
+// gunicorn, nginx and Apache take as "stop the workers"); real-time signals
+// are never sent by the kernel, a terminal, docker stop or Kubernetes, and
+// the one user of many of them, systemd (SIGRTMIN+0..6, +13..16, +20..30),
+// leaves +7..12 alone.
+var PollNowSignal os.Signal = unix.Signal(44)

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -31,6 +32,9 @@ type Options struct {
 	// has stopped for a change, instead of starting it again.
 	ExitOnChange int
 	Listen       Listen // --listen: sockets to hand over, and --ready (listen.go)
+	// Own are signals secretenv acts on itself (the poll-now signal), so
+	// they are not forwarded to the command.
+	Own []os.Signal
 }
 
 // Env is an environment to start the command in.
@@ -57,7 +61,7 @@ type Change struct {
 type Supervisor struct {
 	argv   []string
 	opts   Options
-	stderr io.Writer
+	stderr *lineWriter
 
 	sigs       chan os.Signal // caught signals to forward, from catchSignals on
 	chld       chan os.Signal // SIGCHLD, on a channel of its own: see catchSignals
@@ -80,8 +84,13 @@ type Supervisor struct {
 // New returns a supervisor for argv, which prints its own lines (the
 // restart's) on stderr. Nothing runs until Run.
 func New(argv []string, opts Options, stderr io.Writer) *Supervisor {
-	return &Supervisor{argv: argv, opts: opts, stderr: stderr, foreground: ownsTerminal(), polled: make(chan struct{}, 1)}
+	return &Supervisor{argv: argv, opts: opts, stderr: &lineWriter{w: stderr}, foreground: ownsTerminal(), polled: make(chan struct{}, 1)}
 }
+
+// Stderr is the writer for every line secretenv prints while it supervises:
+// a write to it never stops or kills secretenv, whatever became of its
+// stderr (see lineWriter).
+func (s *Supervisor) Stderr() io.Writer { return s.stderr }
 
 // WithoutReaping runs f with the orphan reaper held off, for work that
 // starts children of its own and waits for them (os/exec), then has the
@@ -116,18 +125,30 @@ var forwardedSignals = append([]os.Signal{
 // a channel of its own: a flood of forwarded signals can never crowd out
 // the command's exit, and one pending SIGCHLD is enough, as reap collects
 // every child that has exited.
+//
+// SIGPIPE is caught too, into a channel nobody reads: a supervisor must
+// outlive its stderr (secretenv --watch ... 2>&1 | head -1). Caught rather
+// than ignored, because a caught signal is reset to its default at exec and
+// an ignored one stays ignored in the command (signal.Ignore is SIG_IGN, and
+// the command would then get EPIPE where it expects to die). With SIGPIPE
+// caught, the Go runtime turns a write to a closed pipe on fd 1 or 2 into
+// EPIPE instead of killing secretenv (os/signal, "SIGPIPE").
 func (s *Supervisor) CatchSignals() (stop func()) {
 	s.sigs = make(chan os.Signal, 64)
 	s.chld = make(chan os.Signal, 1)
+	pipe := make(chan os.Signal, 1)
+	signal.Notify(pipe, unix.SIGPIPE)
+	s.stderr.guardTerminal()
 	signal.Notify(s.chld, unix.SIGCHLD)
 	for _, sig := range forwardedSignals {
-		if !signal.Ignored(sig) {
+		if !signal.Ignored(sig) && !slices.Contains(s.opts.Own, sig) {
 			signal.Notify(s.sigs, sig)
 		}
 	}
 	return func() {
 		signal.Stop(s.sigs)
 		signal.Stop(s.chld)
+		signal.Stop(pipe)
 	}
 }
 
@@ -160,6 +181,11 @@ func (s *Supervisor) Run(env Env, changes <-chan Change) (status int, err error)
 			}
 			if next == nil {
 				s.endOverlap()
+				// The command is gone, whatever ended it (its own exit, a
+				// forwarded SIGTERM): what it left in its group (workers
+				// started with &) goes with it, as on a restart; were
+				// secretenv not PID 1, they would run on under init.
+				unix.Kill(-s.pgid, unix.SIGKILL)
 				return commandStatus(status), nil
 			}
 			// Whatever the old command left in its group would hold its
@@ -228,11 +254,15 @@ func (s *Supervisor) start(env Env) error {
 	if s.opts.Listen.Sockets != nil {
 		return s.startWithSockets(path, env)
 	}
+	// Not while a line is being written: SIGTTOU is ignored meanwhile, and
+	// the command would inherit SIG_IGN (see lineWriter).
+	s.stderr.mu.Lock()
 	p, err := os.StartProcess(path, s.argv, &os.ProcAttr{
 		Env:   env.Vars,
 		Files: []*os.File{os.Stdin, os.Stdout, os.Stderr},
 		Sys:   &syscall.SysProcAttr{Setpgid: true, Foreground: s.foreground, Ctty: 0},
 	})
+	s.stderr.mu.Unlock()
 	if err != nil {
 		var pe *os.PathError
 		if errors.As(err, &pe) {
@@ -248,14 +278,37 @@ func (s *Supervisor) start(env Env) error {
 
 // reap collects every child that has exited: the command, and any orphan
 // re-parented to secretenv as PID 1 or as subreaper, so none stays a zombie.
-// While a poll runs it collects the command only (see polling). exited
-// reports whether the command was among them, with its status.
+// exited reports whether the command was among them, with its status.
+//
+// While a poll runs, wait4(-1) could take the AWS SDK's own child (a
+// credential_process program, which os/exec waits for by its pid) and fail
+// the poll with ECHILD; and a poll may last the whole --timeout of retries,
+// while an app making 100 orphans every 2 s piles up hundreds of zombies.
+// So meanwhile reap takes each zombie child by its pid, and only those
+// outside secretenv's own process group: os/exec starts the SDK's children
+// in secretenv's group, while the command runs in a group of its own
+// (Setpgid) and its orphans stay in the command's group or one they made.
+// The two sets cannot overlap, so the SDK's wait4(pid) and this one never
+// race for the same child. Between polls wait4(-1) sweeps up whatever else
+// is left (an orphan that joined secretenv's group, were there one).
 func (s *Supervisor) reap() (status unix.WaitStatus, exited bool) {
 	which := -1
 	if s.polling.TryLock() {
 		defer s.polling.Unlock()
-	} else if which = s.pid; which == 0 {
-		return status, false
+	} else {
+		own := unix.Getpgrp()
+		for _, z := range zombieChildren() {
+			var ws unix.WaitStatus
+			if z.pgrp == own {
+				continue
+			}
+			if pid, err := unix.Wait4(z.pid, &ws, unix.WNOHANG, nil); err == nil && pid == s.pid && pid > 0 {
+				status, exited, s.pid = ws, true, 0
+			}
+		}
+		if which = s.pid; which == 0 {
+			return status, exited
+		}
 	}
 	for {
 		var ws unix.WaitStatus
@@ -311,4 +364,49 @@ func SignalName(sig syscall.Signal) string {
 		return name
 	}
 	return strconv.Itoa(int(sig))
+}
+
+// lineWriter writes secretenv's own lines while it supervises, so that no
+// write can stop or kill it:
+//   - a closed pipe gives EPIPE, not death (SIGPIPE is caught: see
+//     CatchSignals), and the line is dropped;
+//   - on a terminal with "stty tostop", a background process that writes
+//     gets SIGTTOU, which stops it: secretenv would stay wedged while the
+//     command, in the foreground, runs on unsupervised. tini ignores
+//     SIGTTOU and restores it in the child between fork and exec, which Go
+//     cannot do: an ignored signal stays ignored through exec, and
+//     signal.Reset after signal.Ignore does not undo it (the runtime keeps
+//     SIG_IGN for a signal it does not handle at start). Caught alone is no
+//     help either: the kernel answers the write with SIGTTOU again at each
+//     restart. So SIGTTOU is caught (the runtime resets a caught signal to
+//     SIG_DFL in the child) and ignored only for the write itself, and
+//     the command is never started meanwhile (start holds mu).
+//
+// SIGTTIN is left alone: secretenv never reads the terminal while it
+// supervises.
+type lineWriter struct {
+	mu   sync.Mutex
+	w    io.Writer
+	ttou chan os.Signal // SIGTTOU, caught and dropped; nil when ignored from the start
+}
+
+// guardTerminal catches SIGTTOU, unless it was ignored when secretenv
+// started (the command then inherits that, as with exec).
+func (l *lineWriter) guardTerminal() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.ttou == nil && !signal.Ignored(unix.SIGTTOU) {
+		l.ttou = make(chan os.Signal, 1)
+		signal.Notify(l.ttou, unix.SIGTTOU)
+	}
+}
+
+func (l *lineWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.ttou != nil {
+		signal.Ignore(unix.SIGTTOU)
+		defer signal.Notify(l.ttou, unix.SIGTTOU)
+	}
+	return l.w.Write(p)
 }

@@ -2,7 +2,11 @@
 
 package supervise
 
-import "golang.org/x/sys/unix"
+import (
+	"os"
+
+	"golang.org/x/sys/unix"
+)
 
 // ioctlReadTermios reads a terminal's settings: it fails unless the
 // descriptor is a terminal.
@@ -11,3 +15,8 @@ const ioctlReadTermios = unix.TIOCGETA
 // WaitEditor returns at once: cmd.Wait waits for the editor. Ctrl-Z in
 // the editor is handled on Linux only (terminal_linux.go).
 func WaitEditor(pid, tty int, foreground bool) {}
+
+// PollNowSignal is the signal that asks secretenv --watch to poll at once.
+// The BSDs and macOS have no real-time signals; SIGINFO (^T, "status") is
+// one that servers leave alone.
+var PollNowSignal os.Signal = unix.SIGINFO
