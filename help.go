@@ -54,7 +54,7 @@ func checkHelp(o *options, args []string) error {
 
 func runHelp(ctx context.Context, inv *invocation) error {
 	if len(inv.args) == 0 {
-		_, err := io.WriteString(inv.stdout, usage)
+		_, err := io.WriteString(inv.stdout, globalHelp)
 		return err
 	}
 	return writeCommandHelp(inv.stdout, findCommand(inv.args[0]))

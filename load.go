@@ -451,3 +451,36 @@ func parameterRefs(refs []reference) []store.ParameterRef {
 	}
 	return out
 }
+
+// loadUntilStopped is load with the stop signals caught: SIGTERM, SIGINT or
+// SIGHUP before the command starts ends secretenv with 128+N, and the command
+// never runs.
+func loadUntilStopped(ctx context.Context, inv *invocation) (res mergeResult, err error) {
+	err = untilStopped(ctx, func(ctx context.Context) error {
+		res, err = load(ctx, inv.opts, inv.environ, inv.log)
+		return err
+	})
+	return res, err
+}
+
+// untilStopped runs f, what secretenv does before the command starts, with
+// the stop signals caught: SIGTERM, SIGINT or SIGHUP cancels f's context and
+// ends secretenv with 128+N.
+func untilStopped(ctx context.Context, f func(ctx context.Context) error) error {
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	stop := notifyStop()
+	go func() {
+		select {
+		case sig := <-stop:
+			cancel(signalError{sig})
+		case <-ctx.Done():
+		}
+	}()
+	err := f(ctx)
+	var se signalError
+	if errors.As(context.Cause(ctx), &se) {
+		return &exitError{signalStatus(se.sig), fmt.Errorf("received %v before the command started; it was not run", se.sig)}
+	}
+	return err
+}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"io"
@@ -187,4 +188,32 @@ func newLogger(stderr io.Writer, verbose bool) *slog.Logger {
 // usageError marks a mistake in the command line; run adds a hint to it.
 func usageError(format string, a ...any) error {
 	return fmt.Errorf(format+"; see 'secretenv --help'", a...)
+}
+
+// command is a subcommand: a word after secretenv's flags that is not a
+// program to run (cmd/go's base.Command, in small). Each lives in its own
+// file with its flags beside its code.
+type command struct {
+	name string
+	// usage is the synopsis after "secretenv ", and help the rest of the
+	// command's --help: what it does, its own flags, examples. Both live
+	// beside the command's code, so a new flag is documented where it is
+	// added; testdata/help-NAME.golden holds the result.
+	usage, help string
+	// flags registers the command's own flags, if it has any.
+	flags func(fs *flag.FlagSet, o *options)
+	// check validates the arguments and options once parsed; nil means the
+	// command takes no arguments.
+	check func(o *options, args []string) error
+	run   func(ctx context.Context, inv *invocation) error
+}
+
+// invocation is what a command runs with.
+type invocation struct {
+	opts           options
+	args           []string // the subcommand's arguments, or the command line to exec
+	environ        []string
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	log            *slog.Logger
 }
