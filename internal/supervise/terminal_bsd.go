@@ -4,6 +4,8 @@ package supervise
 
 import (
 	"os"
+	"os/signal"
+	"syscall"
 
 	"golang.org/x/sys/unix"
 )
@@ -20,3 +22,12 @@ func WaitEditor(pid, tty int, foreground bool) {}
 // The BSDs and macOS have no real-time signals; SIGINFO (^T, "status") is
 // one that servers leave alone.
 var PollNowSignal os.Signal = unix.SIGINFO
+
+// withoutTTOU runs f with SIGTTOU ignored: blocking it per thread, as on
+// Linux, is not offered here, and an ignored SIGTTOU stays ignored after
+// signal.Reset, for every editor started later too.
+func withoutTTOU(f func()) {
+	signal.Ignore(syscall.SIGTTOU)
+	defer signal.Reset(syscall.SIGTTOU)
+	f()
+}

@@ -3,6 +3,8 @@ package supervise
 import (
 	"os"
 	"os/signal"
+	"runtime"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -58,4 +60,25 @@ func suspend() {
 	defer signal.Stop(cont)
 	unix.Kill(0, unix.SIGTSTP)
 	<-cont
+}
+
+// withoutTTOU runs f with SIGTTOU blocked in the calling thread alone, so
+// that f may take the terminal from the background. Blocking, unlike
+// signal.Ignore, leaves the disposition alone: an ignored signal stays
+// ignored after signal.Reset, and every editor started after would inherit
+// SIG_IGN for it. The kernel looks at the calling thread's mask (Linux's
+// tty_check_change), so no SIGTTOU is sent at all.
+func withoutTTOU(f func()) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	var set, old unix.Sigset_t
+	const bits = 8 * int(unsafe.Sizeof(set.Val[0]))
+	n := int(unix.SIGTTOU) - 1
+	set.Val[n/bits] |= 1 << (n % bits)
+	if unix.PthreadSigmask(unix.SIG_BLOCK, &set, &old) != nil {
+		f()
+		return
+	}
+	defer unix.PthreadSigmask(unix.SIG_SETMASK, &old, nil)
+	f()
 }

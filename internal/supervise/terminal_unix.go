@@ -5,8 +5,6 @@ package supervise
 import (
 	"io"
 	"os"
-	"os/signal"
-	"syscall"
 
 	"golang.org/x/sys/unix"
 )
@@ -45,10 +43,8 @@ func ReclaimTerminal(fd int) {
 }
 
 // setForeground makes pgrp the terminal's foreground group. A background
-// group that does so gets SIGTTOU, which would stop secretenv, so it is
-// ignored meanwhile.
+// group that does so gets SIGTTOU, which would stop secretenv, unless the
+// calling thread blocks or ignores it (tcsetpgrp(3)); withoutTTOU says how.
 func setForeground(fd, pgrp int) {
-	signal.Ignore(syscall.SIGTTOU)
-	defer signal.Reset(syscall.SIGTTOU)
-	unix.IoctlSetPointerInt(fd, unix.TIOCSPGRP, pgrp)
+	withoutTTOU(func() { unix.IoctlSetPointerInt(fd, unix.TIOCSPGRP, pgrp) })
 }
