@@ -109,14 +109,17 @@ phase integration "go test -race ./integration/, the built binary against moto_s
 # check is slow on kilobyte inputs); cap it so the time goes to fuzzing.
 # The 20 s are split over the parsers of untrusted input: the whole pure
 # pipeline (FuzzMerge), the secret parser's fast path against its strict
-# one (FuzzParseSecret), export's dotenv read back by put (FuzzExportPut) and
-# the operator's templates of --set (FuzzTemplate).
+# one (FuzzParseSecret), export's dotenv read back by put (FuzzExportPut),
+# the .env reader against compose-go's (FuzzDotenvCompose: what put stores
+# is what Compose reads, or refused) and the operator's templates of --set
+# (FuzzTemplate).
 fuzz() {
-	go test -run='^$' -fuzz='^FuzzMerge$' -fuzztime=7s -fuzzminimizetime=2s . &&
-		go test -run='^$' -fuzz='^FuzzTemplate$' -fuzztime=3s -fuzzminimizetime=1s ./internal/expand &&
-		go test -run='^$' -fuzz='^FuzzParseSecret$' -fuzztime=5s -fuzzminimizetime=1s ./internal/secret &&
-		go test -run='^$' -fuzz='^FuzzExportPut$' -fuzztime=5s -fuzzminimizetime=1s .
+	go test -run='^$' -fuzz='^FuzzMerge$' -fuzztime=5s -fuzzminimizetime=2s . &&
+		go test -run='^$' -fuzz='^FuzzExportPut$' -fuzztime=4s -fuzzminimizetime=1s . &&
+		go test -run='^$' -fuzz='^FuzzParseSecret$' -fuzztime=4s -fuzzminimizetime=1s ./internal/secret &&
+		go test -run='^$' -fuzz='^FuzzDotenvCompose$' -fuzztime=4s -fuzzminimizetime=1s ./internal/dotenv &&
+		go test -run='^$' -fuzz='^FuzzTemplate$' -fuzztime=3s -fuzzminimizetime=1s ./internal/expand
 }
-phase fuzz "FuzzMerge, FuzzParseSecret, FuzzExportPut and FuzzTemplate for 20s in all" fuzz
+phase fuzz "FuzzMerge, FuzzExportPut, FuzzParseSecret, FuzzDotenvCompose (against Compose's own reader) and FuzzTemplate for 20s in all" fuzz
 summary=$(printf '%s, ' "${times[@]}")
 say "all passed in ${SECONDS}s (${summary%, })"
