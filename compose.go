@@ -43,14 +43,6 @@ type fileTarget struct {
 	origin     string // "--file TLS_KEY" or "SECRETENV_FILE_TLS_KEY"
 }
 
-// fileValue is a variable taken out of the command's environment, with the
-// value to write to Path before the command starts.
-type fileValue struct {
-	Name, Path, Value string
-	Origin            string // fileTarget.origin, for messages
-	From              string // where the value came from, for check
-}
-
 const (
 	setTwinPrefix  = "SECRETENV_SET_"
 	fileTwinPrefix = "SECRETENV_FILE_"

@@ -103,3 +103,11 @@ func lookupEnv(environ []string, name string) (string, bool) {
 	}
 	return "", false
 }
+
+// fileValue is a variable taken out of the command's environment, with the
+// value to write to Path before the command starts.
+type fileValue struct {
+	Name, Path, Value string
+	Origin            string // fileTarget.origin, for messages
+	From              string // where the value came from, for check
+}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"slices"
 	"strings"
 
@@ -94,7 +95,7 @@ func fileKeys(path string) ([]string, map[string]bool, error) {
 			return nil, nil, fmt.Errorf("%s: %w", dotenv.DisplayName(path), err)
 		}
 	}
-	return sortedKeys(vars), optional, nil
+	return slices.Sorted(maps.Keys(vars)), optional, nil
 }
 
 // Required keys (--require, --require-from): variables the
