@@ -113,12 +113,25 @@ phase integration "go test -race ./integration/, the built binary against moto_s
 # the .env reader against compose-go's (FuzzDotenvCompose: what put stores
 # is what Compose reads, or refused) and the operator's templates of --set
 # (FuzzTemplate).
+# fuzz_one PKG TARGET SECONDS: a finding writes its input under
+# PKG/testdata/fuzz/TARGET and fails the phase. A run that fails without
+# writing one lost a worker (go test -fuzz says "fuzzing process hung or
+# terminated unexpectedly" on a loaded machine): that is tried once more.
+fuzz_one() {
+	local pkg=$1 target=$2 secs=$3 corpus=$1/testdata/fuzz/$2 before after
+	before=$(ls "$corpus" 2>/dev/null | wc -l)
+	go test -run='^$' -fuzz="^$target\$" -fuzztime="$secs" -fuzzminimizetime=1s "$pkg" && return 0
+	after=$(ls "$corpus" 2>/dev/null | wc -l)
+	[ "$after" -eq "$before" ] || return 1
+	say "fuzz: $target stopped without a failing input; running it once more"
+	go test -run='^$' -fuzz="^$target\$" -fuzztime="$secs" -fuzzminimizetime=1s "$pkg"
+}
 fuzz() {
-	go test -run='^$' -fuzz='^FuzzMerge$' -fuzztime=5s -fuzzminimizetime=2s . &&
-		go test -run='^$' -fuzz='^FuzzExportPut$' -fuzztime=4s -fuzzminimizetime=1s . &&
-		go test -run='^$' -fuzz='^FuzzParseSecret$' -fuzztime=4s -fuzzminimizetime=1s ./internal/secret &&
-		go test -run='^$' -fuzz='^FuzzDotenvCompose$' -fuzztime=4s -fuzzminimizetime=1s ./internal/dotenv &&
-		go test -run='^$' -fuzz='^FuzzTemplate$' -fuzztime=3s -fuzzminimizetime=1s ./internal/expand
+	fuzz_one . FuzzMerge 5s &&
+		fuzz_one . FuzzExportPut 4s &&
+		fuzz_one ./internal/secret FuzzParseSecret 4s &&
+		fuzz_one ./internal/dotenv FuzzDotenvCompose 4s &&
+		fuzz_one ./internal/expand FuzzTemplate 3s
 }
 phase fuzz "FuzzMerge, FuzzExportPut, FuzzParseSecret, FuzzDotenvCompose (against Compose's own reader) and FuzzTemplate for 20s in all" fuzz
 summary=$(printf '%s, ' "${times[@]}")
