@@ -128,7 +128,7 @@ func readForWrite(ctx context.Context, inv *invocation, v store.SecretVersion) (
 	case base.exists:
 	case strings.HasPrefix(v.ID, "arn:"): // CreateSecret takes a name
 		return nil, current{}, fmt.Errorf("%s: secret not found in region %s; to create it, give its name, not an ARN", v, sm.Region(v))
-	case !store.ValidSecretName(v.ID): // such as name::AWSPREVIOUS, a version stage after a name
+	case !store.ValidSecretName(v.ID): // such as app#1: no secret can have it
 		return nil, current{}, fmt.Errorf("%s: secret not found in region %s, and a new secret's name holds only letters, digits and /_+=.@-", v, sm.Region(v))
 	}
 	return sm, base, nil
