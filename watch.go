@@ -166,7 +166,11 @@ func runWatch(ctx context.Context, inv *invocation, listeners *sockets.Set) erro
 		pollNow      = make(chan os.Signal, 1)
 	)
 	err = untilStopped(ctx, func(ctx context.Context) (err error) {
-		p, res, err = startWatch(ctx, inv.opts, inv.environ, inv.args, inv.log, inv.stderr)
+		// Every line from here on, --verbose's included (the store and
+		// the poller keep this logger), goes through the supervisor's
+		// writer, which outlives a closed stderr and a terminal set to
+		// tostop.
+		p, res, err = startWatch(ctx, inv.opts, inv.environ, inv.args, newLogger(s.Stderr(), inv.opts.verbose), s.Stderr())
 		if err == nil {
 			// Caught before untilStopped's last look for a stop signal: a
 			// signal from then on is the command's, forwarded once it runs;

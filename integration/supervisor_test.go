@@ -228,17 +228,23 @@ func startAsPID1Writers(t *testing.T, env []string, stdout, stderr *syncBuffer, 
 // EIO instead of stopping it.
 func TestSupervisorTostop(t *testing.T) {
 	t.Parallel()
-	name := secretName(t, "app")
-	createSecret(t, "us-east-1", name, `{"GREETING":"first-t1"}`)
-	env := withEnv(baseEnv(t), "SECRET_ID="+name, "SECRETENV="+bin)
-	term := startTerminal(t, env, `set -m; stty tostop; "$SECRETENV" --watch --watch-interval 1s -- sh -c '`+strings.ReplaceAll(sigIgnLine+app("GREETING")[2], "'", `'\''`)+`'; echo "EXIT=$?"; sleep 600`)
-	term.waitFor("start first-t1")
-	putSecret(t, name, `{"GREETING":"second-t2"}`)
-	screen := term.waitFor("start second-t2")
-	if !strings.Contains(screen, "restarting the command") {
-		t.Errorf("the terminal does not show the restart line:\n%s", screen)
+	// --verbose: the poller's debug log is a background write too.
+	for _, flags := range []string{"", "--verbose "} {
+		t.Run("flags "+flags, func(t *testing.T) {
+			t.Parallel()
+			name := secretName(t, "app")
+			createSecret(t, "us-east-1", name, `{"GREETING":"first-t1"}`)
+			env := withEnv(baseEnv(t), "SECRET_ID="+name, "SECRETENV="+bin)
+			term := startTerminal(t, env, `set -m; stty tostop; "$SECRETENV" `+flags+`--watch --watch-interval 1s -- sh -c '`+strings.ReplaceAll(sigIgnLine+app("GREETING")[2], "'", `'\''`)+`'; echo "EXIT=$?"; sleep 600`)
+			term.waitFor("start first-t1")
+			putSecret(t, name, `{"GREETING":"second-t2"}`)
+			screen := term.waitFor("start second-t2")
+			if !strings.Contains(screen, "restarting the command") {
+				t.Errorf("the terminal does not show the restart line:\n%s", screen)
+			}
+			checkNotIgnored(t, screen)
+		})
 	}
-	checkNotIgnored(t, screen)
 }
 
 // TestSupervisorIntervalBound: an interval so long that the delay
