@@ -23,10 +23,11 @@ import (
 var diffCmd = &command{
 	name:  "diff",
 	usage: "[flags] diff [--keys] [--show-values] A B",
-	help: `Compare the keys of A and B, each a secret id (name, ARN or ssm:/PATH) or a
-file (.json, .env, .env.example; - for stdin), and print the names only
-in A, only in B, and whose values differ. Exit 0 the same, 1 different,
-125 on error, so CI can fail on drift.
+	help: `Compare the keys of A and B, each a secret id (a name or ARN) or a file
+(a path starting with / or ., as in .env.example or ./app.json, or
+file:PATH; - for stdin), and print the names only in A, only in B, and
+whose values differ. Exit 0 the same, 1 different, 125 on error, so CI
+can fail on drift.
 
 Flags:
   --keys          compare names only (against a template of placeholders)
