@@ -99,8 +99,8 @@ parameter.
   export   print the variables secretenv would set (this prints secret values)
   check    fetch and validate; print the names that would be set, and where
            each comes from; exit 0 or 125
-  diff     compare the keys of A and B, each a secret id or a file (.json,
-           .env, .env.example, - for stdin): only in A, only in B, differs;
+  diff     compare the keys of A and B, each a secret id or a file (./PATH,
+           /PATH, file:PATH; - for stdin): only in A, only in B, differs;
            --keys compares names only; values only with --show-values;
            exit 0 same, 1 different, 125 error
   list     print the names of the region's secrets that start with PREFIX,
@@ -152,7 +152,7 @@ Flags (each has an environment twin; a flag wins over it):
                      (SECRETENV_LOG=debug)
   --watch            run COMMAND as a child instead of exec, poll the secrets
                      and restart it when they change (SECRETENV_WATCH=true)
-  --watch-interval D how often to poll, at least 1s
+  --watch-interval D how often to poll, from 1s to 24h
                      (SECRETENV_WATCH_INTERVAL; default 5m)
   --on-change A      restart, or exit with status 75 once the command has
                      stopped (SECRETENV_ON_CHANGE; default restart)
@@ -188,8 +188,9 @@ Exit status: 125 if secretenv fails (the command never starts), 126 if the
 command cannot be executed, 127 if it is not found, else the command's own
 (with --watch, 128+N if signal N killed it, and 75 for --on-change exit).
 edit and put: 0 written or nothing to write, 1 declined or the editor failed,
-125 on errors and refused writes; nothing the entrypoint would refuse is
-ever written, nor over a version someone else wrote meanwhile.
+130 or 131 if the editor was interrupted (Ctrl-C, Ctrl-\), 125 on errors and
+refused writes; nothing the entrypoint would refuse is ever written, nor
+over a version someone else wrote meanwhile.
 `
 
 // execCmd is what secretenv does without a subcommand: load, then exec (or,

@@ -5,10 +5,11 @@
 #
 # Expected time on 2 CPUs shared with other work (README): 4-7 minutes,
 # measured at 4:21 with a warm Go build cache and 6:59 with a partly cold
-# one; with an empty cache the build step alone takes several minutes more,
-# as it compiles the AWS SDK three ways (race-instrumented for the tests,
+# one; with an empty cache the build step alone takes ten minutes or more,
+# as it compiles the AWS SDK six ways (race-instrumented for the tests,
 # fuzz-instrumented for the fuzz run, static for the binary the integration
-# tests run). Each test phase ends with how many tests it ran.
+# tests run and for make release's four platforms). Each test phase ends
+# with how many tests it ran.
 set -euo pipefail
 cd "$(dirname "$0")"
 
