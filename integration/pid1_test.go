@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -43,11 +44,12 @@ func needUnshare(t *testing.T) string {
 
 // startAsPID1 starts secretenv args as PID 1 of a new PID namespace and
 // returns the unshare process; the test kills it if it is still running.
-func startAsPID1(t *testing.T, env []string, stdout, stderr *bytes.Buffer, args ...string) (cmd *exec.Cmd, done <-chan error) {
+func startAsPID1(t *testing.T, env []string, stdout, stderr io.Writer, args ...string) (cmd *exec.Cmd, done <-chan error) {
 	t.Helper()
 	cmd = exec.Command(needUnshare(t), append(append(unshareArgs, bin), args...)...)
 	cmd.Env = env
 	cmd.Stdout, cmd.Stderr = stdout, stderr
+	cmd.WaitDelay = 10 * time.Second // an orphan holding stdout must not hang Wait
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

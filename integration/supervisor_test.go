@@ -2,7 +2,6 @@ package integration
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"net/http"
 	"os"
@@ -82,35 +81,6 @@ func TestSupervisorStderrClosed(t *testing.T) {
 	}
 }
 
-// startRun starts run.cmd as startWatching does, with the same cleanup.
-func startRun(t *testing.T, run *watchRun) {
-	t.Helper()
-	run.cmd.WaitDelay = 10 * time.Second
-	run.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	if err := run.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() {
-		err := run.cmd.Wait()
-		var ee *exec.ExitError
-		if errors.As(err, &ee) {
-			run.code = ee.ExitCode()
-		} else if err != nil {
-			run.code = -1
-		}
-		close(run.done)
-	}()
-	t.Cleanup(func() {
-		run.cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-run.done:
-		case <-time.After(watchLimit):
-			run.cmd.Process.Kill()
-			<-run.done
-		}
-	})
-}
-
 // zombiesOf counts the children of host process pid that are zombies.
 func zombiesOf(t *testing.T, pid int) int {
 	t.Helper()
@@ -163,8 +133,8 @@ func TestSupervisorReapsDuringSilentPoll(t *testing.T) {
 	t.Cleanup(func() { close(release) })
 	// Each batch: 50 orphans, each a subshell's sleep that outlives it.
 	script := `i=0; while [ $i -lt 600 ]; do j=0; while [ $j -lt 50 ]; do (sleep 0.01 &); j=$((j+1)); done; echo "batch $i"; i=$((i+1)); sleep 0.1; done`
-	var stdout, stderr syncBufferBytes
-	cmd, done := startAsPID1Writers(t, fake.env(t, "SECRET_ID=app"), &stdout, &stderr, watchArgs("--timeout", "60s", "--", "sh", "-c", script)...)
+	var stdout, stderr syncBuffer
+	cmd, done := startAsPID1(t, fake.env(t, "SECRET_ID=app"), &stdout, &stderr, watchArgs("--timeout", "60s", "--", "sh", "-c", script)...)
 	select {
 	case <-held:
 	case err := <-done:
@@ -188,34 +158,6 @@ func TestSupervisorReapsDuringSilentPoll(t *testing.T) {
 	if most > 10 {
 		t.Errorf("up to %d zombies while the poll was held, want a handful at most", most)
 	}
-}
-
-// syncBufferBytes is a syncBuffer usable where startAsPID1 takes writers.
-type syncBufferBytes = syncBuffer
-
-// startAsPID1Writers is startAsPID1 with writers the test can read while
-// secretenv runs.
-func startAsPID1Writers(t *testing.T, env []string, stdout, stderr *syncBuffer, args ...string) (cmd *exec.Cmd, done <-chan error) {
-	t.Helper()
-	cmd = exec.Command(needUnshare(t), append(append(unshareArgs, bin), args...)...)
-	cmd.Env = env
-	cmd.Stdout, cmd.Stderr = stdout, stderr
-	cmd.WaitDelay = 10 * time.Second
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	ch := make(chan error, 1)
-	exited := make(chan struct{})
-	go func() {
-		ch <- cmd.Wait()
-		close(exited)
-	}()
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		<-exited
-	})
-	return cmd, ch
 }
 
 // TestSupervisorTostop runs secretenv --watch in a real terminal with

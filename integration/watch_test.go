@@ -59,31 +59,39 @@ func startWatching(t *testing.T, env []string, args ...string) *watchRun {
 	w.cmd = exec.Command(bin, args...)
 	w.cmd.Env = env
 	w.cmd.Stdout, w.cmd.Stderr = &w.stdout, &w.stderr
-	w.cmd.WaitDelay = 10 * time.Second // an orphan holding stdout must not hang Wait
-	w.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	if err := w.cmd.Start(); err != nil {
+	startRun(t, w)
+	return w
+}
+
+// startRun starts run.cmd, set up by the caller, and has the test's cleanup
+// stop it: SIGTERM, which secretenv forwards, then SIGKILL if it is still
+// there watchLimit on.
+func startRun(t *testing.T, run *watchRun) {
+	t.Helper()
+	run.cmd.WaitDelay = 10 * time.Second // an orphan holding stdout must not hang Wait
+	run.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	if err := run.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	go func() {
-		err := w.cmd.Wait()
+		err := run.cmd.Wait()
 		var ee *exec.ExitError
 		if errors.As(err, &ee) {
-			w.code = ee.ExitCode()
+			run.code = ee.ExitCode()
 		} else if err != nil {
-			w.code = -1
+			run.code = -1
 		}
-		close(w.done)
+		close(run.done)
 	}()
 	t.Cleanup(func() {
-		w.cmd.Process.Signal(syscall.SIGTERM)
+		run.cmd.Process.Signal(syscall.SIGTERM)
 		select {
-		case <-w.done:
+		case <-run.done:
 		case <-time.After(watchLimit):
-			w.cmd.Process.Kill()
-			<-w.done
+			run.cmd.Process.Kill()
+			<-run.done
 		}
 	})
-	return w
 }
 
 // waitFor waits until out() holds want, failing the test after watchLimit
