@@ -135,6 +135,11 @@ func newDiffSide(arg string) (*diffSide, error) {
 			return nil, fmt.Errorf("diff: %s is both a file here and a secret id; write ./%s or file:%s for the file, secret:%s for the secret", a, a, a, a)
 		}
 	}
+	if strings.HasPrefix(id, store.PathPrefix) {
+		// Its parameters are not one document; export turns them into one,
+		// and stdin keeps the values off the disk.
+		return nil, fmt.Errorf("diff: %s is a Parameter Store path, and diff compares secrets and files; pipe its variables in: secretenv --secret-id %s export | secretenv diff - B", termsafe.String(arg), termsafe.String(id))
+	}
 	v, key, err := store.ParseSecretID(id)
 	if err != nil {
 		return nil, fmt.Errorf("diff: %s is not a secret id: %w; for a file, write ./%s or file:%s", termsafe.String(arg), err, termsafe.String(arg), termsafe.String(arg))

@@ -113,6 +113,8 @@ func TestNewDiffSide(t *testing.T) {
 		{"empty file:", "file:", "", false, "file: needs a path"},
 		{"not an id", "my app.env", "", false, `diff: my app.env is not a secret id: secret id "my app.env" contains a space`},
 		{"json-key", "arn:aws:secretsmanager:us-east-1:123456789012:secret:app:KEY::", "", false, `names json-key "KEY"`},
+		{"a Parameter Store path", "ssm:/myapp/prod", "", false, "diff: ssm:/myapp/prod is a Parameter Store path, and diff compares secrets and files; pipe its variables in"},
+		{"a Parameter Store path after secret:", "secret:ssm:/myapp/prod", "", false, "is a Parameter Store path"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s, err := newDiffSide(tc.arg)
