@@ -750,6 +750,19 @@ func TestNoCanaryInWatchLogs(t *testing.T) {
 			return env, nil, func() { putSecret(t, name, text) }
 		}
 	}
+	// withArgs is a setup with secretenv flags added: --set and --file,
+	// whose templates and files see the new version too.
+	withArgs := func(base setup, args ...func(t *testing.T) string) setup {
+		return func(t *testing.T) ([]string, []string, func()) {
+			env, extra, trigger := base(t)
+			for _, a := range args {
+				extra = append(extra, a(t))
+			}
+			return env, extra, trigger
+		}
+	}
+	arg := func(s string) func(*testing.T) string { return func(*testing.T) string { return s } }
+	fileArg := func(t *testing.T) string { return "--file=A=" + filepath.Join(t.TempDir(), "a") }
 	// fromFake serves a good secret at start-up; afterwards DescribeSecret
 	// answers with fault, or, when fault is for GetSecretValue, reports a new
 	// version whose fetch meets it.
@@ -794,6 +807,10 @@ func TestNoCanaryInWatchLogs(t *testing.T) {
 		{"denied key", inMoto(`{"A":"x","LD_PRELOAD":"`+canary+`"}`, ""), unused},
 		{"reference to a key now missing", inMoto(`{"B":"`+canary+`"}`, "A"), unused},
 		{"good new value", inMoto(`{"A":"`+canary+`"}`, ""), "changed (A); restarting"},
+		{"template over a key now missing", withArgs(inMoto(`{"B":"`+canary+`"}`, ""), arg("--set=URL=x://${A|url}@h")), unused},
+		{"good new value through a template", withArgs(inMoto(`{"A":"`+canary+`"}`, ""), arg("--set=URL=x://${A|url}@h")), "restarting"},
+		{"file of a key now missing", withArgs(inMoto(`{"B":"`+canary+`"}`, ""), fileArg), unused},
+		{"good new value into a file", withArgs(inMoto(`{"A":"`+canary+`"}`, ""), fileArg), "restarting"},
 		{"DescribeSecret AccessDeniedException", fromFake("DescribeSecret", awsError(400, "AccessDeniedException")), failed},
 		{"DescribeSecret ThrottlingException", fromFake("DescribeSecret", awsError(400, "ThrottlingException")), failed},
 		{"DescribeSecret HTML error page", fromFake("DescribeSecret", raw(502, "<html>"+canary+"</html>")), failed},
