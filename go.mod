@@ -14,6 +14,9 @@ require (
 	golang.org/x/sys v0.50.0
 )
 
+// Test only (internal/dotenv/compose_test.go): put reads .env as Compose
+// reads it, checked against Compose's own reader; not linked into the binary.
+// v2.17 needs Go 1.26.11.
 require github.com/compose-spec/compose-go/v2 v2.16.2
 
 require (
