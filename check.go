@@ -35,6 +35,9 @@ Examples:
 		if err := checkExecLimits(nil, res.Env, res.Set); err != nil {
 			return err
 		}
+		if err := checkFiles(res.Files); err != nil {
+			return err
+		}
 		if inv.opts.verbose {
 			logIdentity(ctx, inv)
 		}

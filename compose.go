@@ -238,6 +238,17 @@ func writeFiles(files []fileValue) error {
 	return nil
 }
 
+// checkFiles finds, without writing, what would stop writeFiles: for check,
+// which answers for the start that would follow.
+func checkFiles(files []fileValue) error {
+	for _, f := range files {
+		if err := valuefile.Check(f.Path); err != nil {
+			return fmt.Errorf("%s: %w", f.Origin, err)
+		}
+	}
+	return nil
+}
+
 // changedFiles lists the --file variables whose path or value differ.
 func changedFiles(old, new []fileValue) []string {
 	var names []string

@@ -94,10 +94,35 @@ func execCommand(argv, env []string, setByUs map[string]source, files []fileValu
 	}
 	// Last before execve, once the command is found: a command that
 	// cannot start leaves no value on disk.
-	if err := writeFiles(files); err != nil {
+	if err := writeFilesFor(path, files, env, setByUs); err != nil {
 		return err
 	}
 	return execError(path, unix.Exec(path, argv, env), env, setByUs)
+}
+
+// writeFilesFor writes the --file values once path is known to be one
+// execve can run: lookCommand takes a name with a slash as it is, so a
+// missing or non-executable path would otherwise fail only at execve,
+// after the values were on disk. The error is execve's own (126, 127).
+func writeFilesFor(path string, files []fileValue, env []string, setByUs map[string]source) error {
+	if len(files) == 0 {
+		return nil
+	}
+	fi, err := os.Stat(path)
+	switch {
+	case err != nil:
+		var pe *os.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return execError(path, err, env, setByUs)
+	case fi.IsDir():
+		return execError(path, unix.EACCES, env, setByUs)
+	}
+	if err := unix.Access(path, unix.X_OK); err != nil {
+		return execError(path, err, env, setByUs)
+	}
+	return writeFiles(files)
 }
 
 // lookCommand finds name on env's PATH the way execvp(3) does: each entry

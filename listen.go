@@ -118,7 +118,7 @@ func execListening(argv, env []string, setByUs map[string]source, files []fileVa
 		return err
 	}
 	// As execCommand: the files last, once the command is found.
-	if err := writeFiles(files); err != nil {
+	if err := writeFilesFor(path, files, env, setByUs); err != nil {
 		return err
 	}
 	return fmt.Errorf("passing the sockets to %s: %w", argv[0], set.Exec(path, argv, env))

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -106,7 +107,8 @@ func TestFileErrors(t *testing.T) {
 			if strings.HasPrefix(tc.name, "twin") {
 				env = withEnv(env, "SECRETENV_FILE_NOPE="+filepath.Join(dir, "key"))
 			}
-			res := runSecretenv(t, env, "", append(tc.setup(t, dir), "--", "sh", "-c", "echo STARTED")...)
+			args := tc.setup(t, dir)
+			res := runSecretenv(t, env, "", append(slices.Clip(args), "--", "sh", "-c", "echo STARTED")...)
 			want := strings.ReplaceAll(tc.want, "DIR", dir)
 			if res.Code != 125 || strings.Contains(res.Stdout, "STARTED") {
 				t.Errorf("exit %d, stdout %q; want 125 and the command not run", res.Code, res.Stdout)
@@ -119,6 +121,11 @@ func TestFileErrors(t *testing.T) {
 			}
 			if _, err := os.Lstat(filepath.Join(dir, "target")); err == nil {
 				t.Errorf("the link's target was written")
+			}
+			// check answers for the start: the same refusal, nothing written.
+			res = runSecretenv(t, env, "", append(slices.Clip(args), "check")...)
+			if res.Code != 125 || !strings.HasPrefix(res.Stderr, want) {
+				t.Errorf("check: exit %d, stderr %q; want 125 and %q", res.Code, res.Stderr, want)
 			}
 		})
 	}
@@ -137,6 +144,20 @@ func TestFileNotWrittenForBadCommand(t *testing.T) {
 	}
 	if _, err := os.Lstat(path); err == nil {
 		t.Errorf("%s was written for a command that never started", path)
+	}
+	// A command given as a path is taken as it is, not looked up: it is
+	// checked before the files are written, with execve's own statuses.
+	for _, tc := range []struct {
+		cmd  string
+		code int
+	}{{"/no/such/command", 127}, {"/etc/passwd", 126}, {"/", 126}} {
+		res := runSecretenv(t, withEnv(baseEnv(t), "SECRET_ID="+name), "", "--file", "TLS_KEY="+path, "--", tc.cmd)
+		if res.Code != tc.code {
+			t.Errorf("%s: exit %d, want %d; stderr %q", tc.cmd, res.Code, tc.code, res.Stderr)
+		}
+		if _, err := os.Lstat(path); err == nil {
+			t.Fatalf("%s was written for %s, which never started", path, tc.cmd)
+		}
 	}
 	// check shows where the value would go, and writes nothing.
 	res = runOK(t, withEnv(baseEnv(t), "SECRET_ID="+name), "", "--file", "TLS_KEY="+path, "check")

@@ -38,18 +38,9 @@ var beforeRename = func() {}
 //     the error names path (the caller adds which variable) but never the
 //     value.
 func Write(path string, value []byte) error {
-	dir, name, err := split(path)
+	dir, name, dirfd, err := openDir(path)
 	if err != nil {
-		return fmt.Errorf("%s: %s", path, err)
-	}
-	dirfd, err := unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
-	switch {
-	case errors.Is(err, unix.ENOENT):
-		return fmt.Errorf("%s: directory %s does not exist; create it first (secretenv never creates directories)", path, dir)
-	case errors.Is(err, unix.ENOTDIR):
-		return fmt.Errorf("%s: %s is not a directory", path, dir)
-	case err != nil:
-		return fmt.Errorf("%s: open directory %s: %w", path, dir, err)
+		return err
 	}
 	defer unix.Close(dirfd)
 
@@ -84,6 +75,40 @@ func Write(path string, value []byte) error {
 		return fmt.Errorf("%s: written, but fsync of directory %s failed: %w", path, dir, err)
 	}
 	return nil
+}
+
+// Check reports, without writing anything, the errors Write would meet
+// before it writes: a path that names no file, a missing directory, or a
+// link, directory or other non-regular file at path. A directory that
+// cannot be written (read-only, full) shows only when Write writes.
+func Check(path string) error {
+	_, name, dirfd, err := openDir(path)
+	if err != nil {
+		return err
+	}
+	defer unix.Close(dirfd)
+	if err := checkTarget(dirfd, name); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	return nil
+}
+
+// openDir opens path's directory, which must exist; errors name path.
+func openDir(path string) (dir, name string, dirfd int, err error) {
+	dir, name, err = split(path)
+	if err != nil {
+		return "", "", -1, fmt.Errorf("%s: %s", path, err)
+	}
+	dirfd, err = unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	switch {
+	case errors.Is(err, unix.ENOENT):
+		return "", "", -1, fmt.Errorf("%s: directory %s does not exist; create it first (secretenv never creates directories)", path, dir)
+	case errors.Is(err, unix.ENOTDIR):
+		return "", "", -1, fmt.Errorf("%s: %s is not a directory", path, dir)
+	case err != nil:
+		return "", "", -1, fmt.Errorf("%s: open directory %s: %w", path, dir, err)
+	}
+	return dir, name, dirfd, nil
 }
 
 // split cuts path into the directory to open and the last element, keeping
