@@ -219,7 +219,7 @@ func run(ctx context.Context, args, environ []string, stdin io.Reader, stdout, s
 		return err // usage errors, or --help/--version already printed
 	}
 	return c.run(ctx, &invocation{
-		opts: opts, args: rest, environ: environ,
+		name: c.name, opts: opts, args: rest, environ: environ,
 		stdin: stdin, stdout: stdout, stderr: stderr,
 		log: newLogger(stderr, opts.verbose),
 	})

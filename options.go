@@ -210,6 +210,7 @@ type command struct {
 
 // invocation is what a command runs with.
 type invocation struct {
+	name           string // the subcommand's, "" for the entrypoint
 	opts           options
 	args           []string // the subcommand's arguments, or the command line to exec
 	environ        []string

@@ -132,6 +132,9 @@ func readTemplateSource(path string, stdin io.Reader) (map[string]string, map[st
 // fetchTemplateSource fetches the secret id (a name or an ARN, with
 // ::STAGE:VERSION if wanted) and returns its variables.
 func fetchTemplateSource(ctx context.Context, inv *invocation, id string) (map[string]string, error) {
+	if strings.HasPrefix(id, store.PathPrefix) {
+		return nil, fmt.Errorf("template: %s is a Parameter Store path, and a template lists one secret's keys; pipe its variables in: secretenv --secret-id %s export | secretenv template --from -", id, id)
+	}
 	v, key, err := store.ParseSecretID(id)
 	if err != nil {
 		return nil, usageError("template: %v", err)

@@ -306,7 +306,11 @@ func confirm(ctx context.Context, inv *invocation, id string, n int) error {
 		return nil
 	}
 	if !supervise.IsTerminal(inv.stdin) {
-		return fmt.Errorf("%s: %s to write and stdin is not a terminal to confirm them; pass --yes (or --dry-run to only list them)", id, changesText(n))
+		hint := "pass --yes"
+		if inv.name == "put" { // edit has no --dry-run: its editor is the preview
+			hint += " (or --dry-run to only list them)"
+		}
+		return fmt.Errorf("%s: %s to write and stdin is not a terminal to confirm them; %s", id, changesText(n), hint)
 	}
 	ok, err := ask(ctx, inv, fmt.Sprintf("Write %s to %s?", changesText(n), id), false)
 	if err != nil {

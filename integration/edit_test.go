@@ -442,3 +442,31 @@ func TestEditEditorKilled(t *testing.T) {
 		})
 	}
 }
+
+// TestConfirmHint: without a terminal and without --yes, edit and put refuse
+// to write and say how to go on, each with the flags it has: --dry-run is
+// put's alone.
+func TestConfirmHint(t *testing.T) {
+	t.Parallel()
+	name := secretName(t, "app")
+	createSecret(t, "us-east-1", name, `{"A":"1"}`)
+	env, _ := editEnv(t, editorScript(t, `printf '{"A": "2"}' > "$1"`))
+	for _, tc := range []struct {
+		args      []string
+		stdin     string
+		dryRunToo bool
+	}{
+		{[]string{"edit", name}, "", false},
+		{[]string{"put", name, "--from", "-"}, "A=2\n", true},
+	} {
+		res := runSecretenv(t, env, tc.stdin, tc.args...)
+		if res.Code != 125 {
+			t.Fatalf("%s: exit %d, want 125; stderr %q", tc.args[0], res.Code, res.Stderr)
+		}
+		checkOneLine(t, res.Stderr, "stdin is not a terminal to confirm them; pass --yes")
+		if got := strings.Contains(res.Stderr, "--dry-run"); got != tc.dryRunToo {
+			t.Errorf("%s: stderr %q; --dry-run named: %v, want %v", tc.args[0], res.Stderr, got, tc.dryRunToo)
+		}
+	}
+	checkStored(t, name, `{"A":"1"}`)
+}

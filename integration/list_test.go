@@ -98,6 +98,14 @@ func TestList(t *testing.T) {
 		if strings.Contains(res.Stdout, "v4lue") {
 			t.Error("list --json printed a value")
 		}
+		// Every object has the same four keys, description "" when there is none.
+		var objs []map[string]any
+		json.Unmarshal([]byte(res.Stdout), &objs)
+		for _, o := range objs {
+			if _, ok := o["description"]; !ok || len(o) != 4 {
+				t.Fatalf("object %v: want name, arn, description and lastChanged", o)
+			}
+		}
 	})
 	t.Run("none", func(t *testing.T) {
 		t.Parallel()

@@ -169,3 +169,14 @@ func TestVersionAfterName(t *testing.T) {
 		t.Errorf("an unknown stage: exit %d, stderr %q; want 125, secret or version not found", res.Code, res.Stderr)
 	}
 }
+
+// TestTemplateOfParameterPath: a Parameter Store path is not one secret;
+// the refusal says so and how to get its template, not "json-key".
+func TestTemplateOfParameterPath(t *testing.T) {
+	t.Parallel()
+	res := runSecretenv(t, baseEnv(t), "", "template", "ssm:/svc")
+	if res.Code != 125 {
+		t.Fatalf("exit %d, want 125; stderr %q", res.Code, res.Stderr)
+	}
+	checkOneLine(t, res.Stderr, "secretenv: template: ssm:/svc is a Parameter Store path", "export | secretenv template --from -")
+}

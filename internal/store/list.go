@@ -25,7 +25,7 @@ const listPageSize = 100
 type ListedSecret struct {
 	Name        string     `json:"name"`
 	ARN         string     `json:"arn"`
-	Description string     `json:"description,omitempty"`
+	Description string     `json:"description"` // "" when it has none: every object has the same keys
 	LastChanged *time.Time `json:"lastChanged,omitempty"`
 }
 
