@@ -7,6 +7,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -376,5 +377,58 @@ func TestReport(t *testing.T) {
 				t.Errorf("report = %d, %q; want %d, %q", code, stderr.String(), tc.code, tc.line)
 			}
 		})
+	}
+}
+
+// TestCheckSettingNames: a SECRETENV_ variable that is no setting is a
+// mistake to name, not to ignore.
+func TestCheckSettingNames(t *testing.T) {
+	for _, tc := range []struct {
+		name, kv, err string
+	}{
+		{"a setting", "SECRETENV_OVERRIDE=true", ""},
+		{"a composed value", "SECRETENV_SET_DATABASE_URL=x", ""},
+		{"a file value", "SECRETENV_FILE_TLS_KEY=/run/k", ""},
+		{"the shim's own", "SECRETENV_INTERNAL_LISTEN_SHIM=3;x", ""},
+		{"not ours", "SECRETENVX=1", ""},
+		{"a typo", "SECRETENV_OVERIDE=true", "SECRETENV_OVERIDE is not a secretenv setting; did you mean SECRETENV_OVERRIDE?"},
+		{"a swap", "SECRETENV_TIMEUOT=5s", "did you mean SECRETENV_TIMEOUT?"},
+		{"set without its underscore", "SECRETENV_SETX=${A}", "write SECRETENV_SET_NAME, NAME the variable it is for"},
+		{"the prefix alone", "SECRETENV_SET_=x", "write SECRETENV_SET_NAME"},
+		{"file prefix alone", "SECRETENV_FILE=x", "write SECRETENV_FILE_NAME"},
+		{"unknown", "SECRETENV_COLOR=1", "SECRETENV_COLOR is not a secretenv setting; the settings are the flags' twins in 'secretenv --help'"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := checkSettingNames([]string{"PATH=/bin", tc.kv})
+			switch {
+			case tc.err == "" && err != nil:
+				t.Errorf("error %v, want none", err)
+			case tc.err != "" && (err == nil || !strings.Contains(err.Error(), tc.err)):
+				t.Errorf("error %v, want one containing %q", err, tc.err)
+			}
+		})
+	}
+}
+
+// TestSettingNamesComplete: every SECRETENV_ name the code reads is in
+// settingNames (or under a prefix), so checkSettingNames never refuses a
+// setting that exists.
+func TestSettingNamesComplete(t *testing.T) {
+	files, _ := filepath.Glob("*.go")
+	more, _ := filepath.Glob("internal/*/*.go")
+	re := regexp.MustCompile(`"(SECRETENV_[A-Z_]+)"`)
+	for _, f := range append(files, more...) {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		text, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range re.FindAllStringSubmatch(string(text), -1) {
+			if err := checkSettingNames([]string{m[1] + "=x"}); err != nil && !strings.HasSuffix(m[1], "_") {
+				t.Errorf("%s reads %s, which checkSettingNames refuses: %v", f, m[1], err)
+			}
+		}
 	}
 }

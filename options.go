@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -93,6 +94,9 @@ func addCommonFlags(fs *flag.FlagSet, o *options, raw *rawFlags) {
 // applyEnv fills what no flag set from the flags' environment twins. set
 // holds the names of the flags given on the command line.
 func applyEnv(opts *options, set map[string]bool, environ []string, raw rawFlags) error {
+	if err := checkSettingNames(environ); err != nil {
+		return err
+	}
 	get := func(name string) string { v, _ := lookupEnv(environ, name); return v }
 	opts.secretIDs = raw.ids
 	if !set["secret-id"] {
@@ -164,6 +168,52 @@ func applyEnv(opts *options, set map[string]bool, environ []string, raw rawFlags
 		default:
 			return fmt.Errorf("SECRETENV_LOG=%q is not debug, info, warn or error", v)
 		}
+	}
+	return nil
+}
+
+// settingNames are secretenv's own variables, the flags' twins. A name
+// after SECRETENV_SET_ or SECRETENV_FILE_ is the variable it is for, and
+// SECRETENV_INTERNAL_ is what secretenv passes to itself (the --listen shim).
+var settingNames = []string{
+	"SECRETENV_ALLOW_KEYS", "SECRETENV_LISTEN", "SECRETENV_LOG", "SECRETENV_ONLY_KEYS",
+	"SECRETENV_ONLY_KEYS_FROM", "SECRETENV_ON_CHANGE", "SECRETENV_OVERRIDE", "SECRETENV_READY",
+	"SECRETENV_READY_TIMEOUT", "SECRETENV_REFERENCES", "SECRETENV_REQUIRE", "SECRETENV_REQUIRE_FROM",
+	"SECRETENV_STOP_SIGNAL", "SECRETENV_STOP_TIMEOUT", "SECRETENV_TIMEOUT", "SECRETENV_WATCH",
+	"SECRETENV_WATCH_INTERVAL",
+}
+
+// checkSettingNames refuses a SECRETENV_ variable that is no setting. A
+// flag with a typo is an error, but a twin with one (SECRETENV_OVERIDE=true
+// in a task definition, where most settings live) would be ignored, and the
+// task would run with the default the operator meant to change.
+func checkSettingNames(environ []string) error {
+	for _, kv := range environ {
+		name, _, _ := strings.Cut(kv, "=")
+		if !strings.HasPrefix(name, "SECRETENV_") || slices.Contains(settingNames, name) {
+			continue
+		}
+		var named bool
+		for _, prefix := range []string{setTwinPrefix, fileTwinPrefix, "SECRETENV_INTERNAL_"} {
+			if rest, ok := strings.CutPrefix(name, prefix); ok && rest != "" {
+				named = true
+			}
+		}
+		if named {
+			continue
+		}
+		hint := "the settings are the flags' twins in 'secretenv --help'"
+		for _, s := range settingNames {
+			if oneEdit(name, s) {
+				hint = "did you mean " + s + "?"
+			}
+		}
+		for _, prefix := range []string{setTwinPrefix, fileTwinPrefix} {
+			if strings.HasPrefix(name+"_", prefix) || strings.HasPrefix(name, strings.TrimSuffix(prefix, "_")) {
+				hint = "write " + prefix + "NAME, NAME the variable it is for"
+			}
+		}
+		return fmt.Errorf("%s is not a secretenv setting; %s", name, hint)
 	}
 	return nil
 }
