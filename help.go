@@ -80,19 +80,29 @@ apply too, before or after the command's word; 'secretenv --help' lists them.
 
 // commandNames lists the subcommands for an error line.
 func commandNames() string {
+	return strings.Join(subcommandNames(), ", ")
+}
+
+// subcommandNames are the names of the command table, in its order.
+func subcommandNames() []string {
 	names := make([]string, len(commands))
 	for i, c := range commands {
 		names[i] = c.name
 	}
-	return strings.Join(names, ", ")
+	return names
 }
 
 // nearestCommand returns the subcommand one edit from word (a letter
 // replaced, added, dropped, or two neighbours swapped), or "".
 func nearestCommand(word string) string {
-	for _, c := range commands {
-		if oneEdit(word, c.name) {
-			return c.name
+	return nearestName(word, subcommandNames())
+}
+
+// nearestName returns the first of names one edit from word, or "".
+func nearestName(word string, names []string) string {
+	for _, name := range names {
+		if oneEdit(word, name) {
+			return name
 		}
 	}
 	return ""

@@ -203,13 +203,11 @@ func checkSettingNames(environ []string) error {
 			continue
 		}
 		hint := "the settings are the flags' twins in 'secretenv --help'"
-		for _, s := range settingNames {
-			if oneEdit(name, s) {
-				hint = "did you mean " + s + "?"
-			}
+		if near := nearestName(name, settingNames); near != "" {
+			hint = "did you mean " + near + "?"
 		}
 		for _, prefix := range []string{setTwinPrefix, fileTwinPrefix} {
-			if strings.HasPrefix(name+"_", prefix) || strings.HasPrefix(name, strings.TrimSuffix(prefix, "_")) {
+			if strings.HasPrefix(name, strings.TrimSuffix(prefix, "_")) { // SECRETENV_SETX, SECRETENV_FILE
 				hint = "write " + prefix + "NAME, NAME the variable it is for"
 			}
 		}
