@@ -6,8 +6,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"syscall"
 	"time"
 
 	"github.com/secretenv/secretenv/internal/sockets"
@@ -66,28 +64,18 @@ func (s *Supervisor) startWithSockets(path string, env Env) error {
 	return nil
 }
 
-// spawnWithSockets starts the command as start does, in its own process
-// group, with the sockets, and returns its pid: LISTEN_PID's value, as the
-// shim executes the command in place.
+// spawnWithSockets starts the command through the sockets' shim and
+// returns its pid: LISTEN_PID's value, as the shim executes the command in
+// place.
 func (s *Supervisor) spawnWithSockets(path string, vars []string) (int, error) {
 	vars = sockets.StripEnv(vars)
 	if s.opts.Listen.Notify != nil {
 		vars = append(vars, s.opts.Listen.Notify.Env())
 	}
-	cmd := s.opts.Listen.Sockets.Command(path, s.argv, vars)
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
-	// As start's: keep the two in step.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Foreground: s.foreground, Ctty: 0}
-	// As start: not while a line is being written (see lineWriter).
-	s.stderr.mu.Lock()
-	err := cmd.Start()
-	s.stderr.mu.Unlock()
+	pid, err := s.spawn(s.opts.Listen.Sockets.Command(path, s.argv, vars))
 	if err != nil {
 		return 0, fmt.Errorf("starting %s with its sockets: %w", path, err)
 	}
-	pid := cmd.Process.Pid
-	// The supervisor reaps with wait4 itself, as for start.
-	cmd.Process.Release()
 	return pid, nil
 }
 

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"os/signal"
 	"slices"
 	"strconv"
@@ -254,15 +255,7 @@ func (s *Supervisor) start(env Env) error {
 	if s.opts.Listen.Sockets != nil {
 		return s.startWithSockets(path, env)
 	}
-	// Not while a line is being written: SIGTTOU is ignored meanwhile, and
-	// the command would inherit SIG_IGN (see lineWriter).
-	s.stderr.mu.Lock()
-	p, err := os.StartProcess(path, s.argv, &os.ProcAttr{
-		Env:   env.Vars,
-		Files: []*os.File{os.Stdin, os.Stdout, os.Stderr},
-		Sys:   &syscall.SysProcAttr{Setpgid: true, Foreground: s.foreground, Ctty: 0},
-	})
-	s.stderr.mu.Unlock()
+	pid, err := s.spawn(&exec.Cmd{Path: path, Args: s.argv, Env: env.Vars})
 	if err != nil {
 		var pe *os.PathError
 		if errors.As(err, &pe) {
@@ -270,10 +263,28 @@ func (s *Supervisor) start(env Env) error {
 		}
 		return env.StartError(path, err)
 	}
-	s.pid, s.pgid = p.Pid, p.Pid
-	// The supervisor reaps with wait4 itself; the handle is not needed.
-	p.Release()
+	s.pid, s.pgid = pid, pid
 	return nil
+}
+
+// spawn starts cmd, the command or the --listen shim that becomes it, in a
+// process group of its own with secretenv's stdin, stdout and stderr, and
+// returns its pid. The supervisor reaps with wait4 itself, so the handle is
+// released.
+func (s *Supervisor) spawn(cmd *exec.Cmd) (int, error) {
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Foreground: s.foreground, Ctty: 0}
+	// Not while a line is being written: SIGTTOU is ignored meanwhile, and
+	// the command would inherit SIG_IGN (see lineWriter).
+	s.stderr.mu.Lock()
+	err := cmd.Start()
+	s.stderr.mu.Unlock()
+	if err != nil {
+		return 0, err
+	}
+	pid := cmd.Process.Pid
+	cmd.Process.Release()
+	return pid, nil
 }
 
 // reap collects every child that has exited: the command, and any orphan
