@@ -274,8 +274,8 @@ func (s *Supervisor) start(env Env) error {
 func (s *Supervisor) spawn(cmd *exec.Cmd) (int, error) {
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Foreground: s.foreground, Ctty: 0}
-	// Not while a line is being written: SIGTTOU is ignored meanwhile, and
-	// the command would inherit SIG_IGN (see lineWriter).
+	// Not while a line is being written: where withoutTTOU ignores SIGTTOU
+	// meanwhile, the command would inherit SIG_IGN (see lineWriter).
 	s.stderr.mu.Lock()
 	err := cmd.Start()
 	s.stderr.mu.Unlock()
@@ -385,13 +385,11 @@ func SignalName(sig syscall.Signal) string {
 //     gets SIGTTOU, which stops it: secretenv would stay wedged while the
 //     command, in the foreground, runs on unsupervised. tini ignores
 //     SIGTTOU and restores it in the child between fork and exec, which Go
-//     cannot do: an ignored signal stays ignored through exec, and
-//     signal.Reset after signal.Ignore does not undo it (the runtime keeps
-//     SIG_IGN for a signal it does not handle at start). Caught alone is no
-//     help either: the kernel answers the write with SIGTTOU again at each
-//     restart. So SIGTTOU is caught (the runtime resets a caught signal to
-//     SIG_DFL in the child) and ignored only for the write itself, and
-//     the command is never started meanwhile (start holds mu).
+//     cannot do: an ignored signal stays ignored through exec. Caught alone
+//     is no help either: the kernel answers the write with SIGTTOU again at
+//     each restart. So each write runs under withoutTTOU, as the terminal
+//     hand-back does, and the command is never started meanwhile (spawn
+//     holds mu), for the systems where withoutTTOU must ignore the signal.
 //
 // SIGTTIN is left alone: secretenv never reads the terminal while it
 // supervises.
@@ -402,7 +400,8 @@ type lineWriter struct {
 }
 
 // guardTerminal catches SIGTTOU, unless it was ignored when secretenv
-// started (the command then inherits that, as with exec).
+// started (the command then inherits that, as with exec), so that one sent
+// from elsewhere does not stop the supervisor either.
 func (l *lineWriter) guardTerminal() {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -412,12 +411,9 @@ func (l *lineWriter) guardTerminal() {
 	}
 }
 
-func (l *lineWriter) Write(p []byte) (int, error) {
+func (l *lineWriter) Write(p []byte) (n int, err error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.ttou != nil {
-		signal.Ignore(unix.SIGTTOU)
-		defer signal.Notify(l.ttou, unix.SIGTTOU)
-	}
-	return l.w.Write(p)
+	withoutTTOU(func() { n, err = l.w.Write(p) })
+	return n, err
 }

@@ -5,6 +5,7 @@ package supervise
 import (
 	"os"
 	"os/signal"
+	"sync"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -24,10 +25,23 @@ func WaitEditor(pid, tty int, foreground bool) {}
 var PollNowSignal os.Signal = unix.SIGINFO
 
 // withoutTTOU runs f with SIGTTOU ignored: blocking it per thread, as on
-// Linux, is not offered here, and an ignored SIGTTOU stays ignored after
-// signal.Reset, for every editor started later too.
+// Linux, is not offered here. Afterwards SIGTTOU is caught (and dropped),
+// not reset: signal.Reset after signal.Ignore leaves it ignored, and every
+// program started later would inherit SIG_IGN, while a caught signal is
+// SIG_DFL again in a child. A SIGTTOU ignored when secretenv started stays
+// ignored, for the command to inherit as with exec; the caller keeps
+// programs from starting while f runs.
 func withoutTTOU(f func()) {
+	if ttouIgnoredAtStart() {
+		f()
+		return
+	}
 	signal.Ignore(syscall.SIGTTOU)
-	defer signal.Reset(syscall.SIGTTOU)
+	defer signal.Notify(ttouDropped, syscall.SIGTTOU)
 	f()
 }
+
+var (
+	ttouIgnoredAtStart = sync.OnceValue(func() bool { return signal.Ignored(syscall.SIGTTOU) })
+	ttouDropped        = make(chan os.Signal, 1)
+)
