@@ -44,32 +44,7 @@ done
 
 # --- clean-up: every process started here is killed at exit -------------------
 work=$(mktemp -d /tmp/secretenv-lambda.XXXXXX)
-pgids=()
-cleanup() {
-	for pg in "${pgids[@]}"; do
-		kill -TERM -- "-$pg" 2>/dev/null || true
-	done
-	for pg in "${pgids[@]}"; do
-		for _ in 1 2 3 4 5 6 7 8 9 10; do
-			kill -0 -- "-$pg" 2>/dev/null || break
-			sleep 0.1
-		done
-		kill -KILL -- "-$pg" 2>/dev/null || true
-	done
-	rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-# start runs a program in its own process group (setsid) and sets $pg, so
-# that it and everything it forked can be killed together.
-start() {
-	local log=$1
-	shift
-	setsid "$@" >"$log" 2>&1 </dev/null &
-	pg=$!
-	pgids+=("$pg")
-}
+. bench/procs.sh # the cd above put us at the repository root
 # stop kills one process group started by start and waits for it.
 stop() {
 	kill -TERM -- "-$1" 2>/dev/null || true

@@ -53,31 +53,7 @@ done
 
 # --- clean-up: every process started here is killed at exit -------------------
 work=$(mktemp -d /tmp/secretenv-bench.XXXXXX)
-pgids=()
-cleanup() {
-	for pg in "${pgids[@]}"; do
-		kill -TERM -- "-$pg" 2>/dev/null || true
-	done
-	for pg in "${pgids[@]}"; do
-		for _ in 1 2 3 4 5 6 7 8 9 10; do
-			kill -0 -- "-$pg" 2>/dev/null || break
-			sleep 0.1
-		done
-		kill -KILL -- "-$pg" 2>/dev/null || true
-	done
-	rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-# start runs a server in its own process group (setsid), so that cleanup can
-# kill it and anything it forked.
-start() {
-	local log=$1
-	shift
-	setsid "$@" >"$log" 2>&1 </dev/null &
-	pgids+=("$!")
-}
+. bench/procs.sh # the cd above put us at the repository root
 
 # --- builds ------------------------------------------------------------------
 say "building"
